@@ -1,0 +1,84 @@
+/*
+ * http.h - HTTP/1.x transactions from two reassembled byte streams, through
+ * libhtp (IDS personality).
+ *
+ * One http_conn per flow. The engine feeds each direction's bytes in order
+ * (http_conn_feed), reports holes (http_conn_gap), and ends the connection
+ * (http_conn_close), which still reports transactions cut by the end of
+ * input. The parser reports back through http_ops:
+ *   - body: decoded body bytes (de-chunked, gunzipped/inflated with libhtp's
+ *     limits against decompression bombs), at most `body_limit` bytes per
+ *     transaction and direction; later transactions on the connection are
+ *     still parsed and reported;
+ *   - tx_done: a transaction is finished (response complete, or cut by a
+ *     gap, a parse error or the end of the connection); each transaction is
+ *     reported exactly once;
+ *   - event: an HTTP anomaly, named as Suricata names its http events.
+ * The transaction handed to a callback is valid for that call only.
+ */
+#ifndef PS_HTTP_H
+#define PS_HTTP_H
+
+#include "common.h"
+
+enum http_field {
+    HTTP_F_METHOD,
+    HTTP_F_URI_RAW,   /* request target as sent */
+    HTTP_F_URI_NORM,  /* percent-decoded, path-normalised */
+    HTTP_F_PROTOCOL,  /* "HTTP/1.1" */
+    HTTP_F_HOST,      /* Host header, or the authority of an absolute URI; no port */
+    HTTP_F_USER_AGENT,
+    HTTP_F_COOKIE,
+    HTTP_F_REFERER,
+    HTTP_F_XFF,
+    HTTP_F_REQUEST_CONTENT_TYPE,
+    HTTP_F_RESPONSE_CONTENT_TYPE, /* cut at the first ';', as Suricata logs it */
+    HTTP_F_STATUS_MSG,
+    HTTP_F_LOCATION,
+    HTTP_F_MAX
+};
+
+struct http_config {
+    uint64_t body_limit;           /* decoded bytes per transaction and direction given to ops->body */
+    uint32_t decompress_layer_limit; /* nested encodings allowed */
+    uint64_t decompress_bomb_limit;  /* decompressed bytes allowed per body */
+};
+
+struct http_tx;   /* one transaction; borrowed inside callbacks */
+struct http_conn; /* one connection parser */
+struct http_shared; /* per-worker libhtp configuration */
+
+struct http_ops {
+    void (*body)(void *ctx, const struct http_tx *tx, enum ps_dir dir, const uint8_t *data,
+                 size_t len);
+    void (*tx_done)(void *ctx, const struct http_tx *tx, ps_time_t ts);
+    void (*event)(void *ctx, const struct http_tx *tx, const char *event, ps_time_t ts);
+    void *ctx;
+};
+
+struct http_shared *http_shared_create(const struct http_config *cfg);
+void http_shared_destroy(struct http_shared *hs);
+
+/* Does this first chunk of a direction look like HTTP/1.x? (request line
+ * toward the server, status line toward the client) */
+bool http_probe(enum ps_dir dir, const uint8_t *data, size_t len);
+
+struct http_conn *http_conn_create(struct http_shared *hs, const struct http_ops *ops,
+                                   ps_time_t ts);
+void http_conn_feed(struct http_conn *hc, enum ps_dir dir, const uint8_t *data, size_t len,
+                    ps_time_t ts);
+void http_conn_gap(struct http_conn *hc, enum ps_dir dir, uint64_t len, ps_time_t ts);
+/* End of the connection: finish and report every transaction still open. */
+void http_conn_close(struct http_conn *hc, ps_time_t ts);
+void http_conn_destroy(struct http_conn *hc);
+
+/* Transaction accessors. Empty slice when a field is absent. */
+uint64_t http_tx_id(const struct http_tx *tx);
+struct ps_slice http_tx_field(const struct http_tx *tx, enum http_field f);
+int http_tx_status(const struct http_tx *tx); /* -1 when there is no numeric status */
+uint64_t http_tx_body_len(const struct http_tx *tx, enum ps_dir dir); /* decoded bytes seen */
+size_t http_tx_header_count(const struct http_tx *tx, enum ps_dir dir);
+bool http_tx_header(const struct http_tx *tx, enum ps_dir dir, size_t i, struct ps_slice *name,
+                    struct ps_slice *value);
+
+#endif

@@ -26,9 +26,15 @@ static const struct {
     int linktype;
     const char *name;
 } decode_linktypes[] = {
-    {LT_NULL, "NULL"},       {LT_EN10MB, "EN10MB"}, {LT_RAW_12, "RAW"},
-    {LT_RAW_14, "RAW"},      {LT_RAW, "RAW"},       {LT_LOOP, "LOOP"},
-    {LT_LINUX_SLL, "LINUX_SLL"}, {LT_IPV4, "IPV4"}, {LT_IPV6, "IPV6"},
+    {LT_NULL, "NULL"},
+    {LT_EN10MB, "EN10MB"},
+    {LT_RAW_12, "RAW"},
+    {LT_RAW_14, "RAW"},
+    {LT_RAW, "RAW"},
+    {LT_LOOP, "LOOP"},
+    {LT_LINUX_SLL, "LINUX_SLL"},
+    {LT_IPV4, "IPV4"},
+    {LT_IPV6, "IPV6"},
     {LT_LINUX_SLL2, "LINUX_SLL2"},
 };
 

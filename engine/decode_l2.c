@@ -33,6 +33,7 @@ static bool decode_l2_is_vlan(uint16_t type)
 static enum decode_result decode_l2_ethertype(struct decoder *d, struct packet *p, uint16_t type,
                                               uint32_t off)
 {
+    /* vlan counts frames with a tag, vlan_qinq frames with two or more */
     while (decode_l2_is_vlan(type)) {
         if (p->nvlan == 0)
             d->st.vlan++;

@@ -3,23 +3,28 @@
  * stream.h). stream_order.c decides when waiting data may go.
  *
  * Each direction maps sequence numbers to 64-bit offsets from its base:
- * ISN+1 from the SYN (or from the SYN/ACK's ack for the client), else the
- * first data-bearing or ACK packet (a midstream pickup). A sequence number
- * is unwrapped against the next expected offset, so wrap-around across
- * 2^32 is invisible. Invariants per direction: every offset below `next`
- * was delivered or skipped exactly once; every stored segment starts at or
- * after `next`; nothing at or past a FIN is accepted.
+ * ISN+1 from its SYN (or from the ack of the peer's SYN/ACK), else its
+ * first packet carrying data or an ACK (a midstream pickup). A sequence
+ * number is unwrapped against the next expected offset, so wrap-around
+ * across 2^32 is invisible. Invariants per direction: every offset below
+ * `next` was delivered or skipped exactly once; every stored segment
+ * starts at or after `next`; nothing at or past the first FIN is taken.
  *
- * Intake: bytes below `next` are old (compared, then dropped); a segment
- * that starts at `next` and may go under the ordering rule is delivered
- * straight from the packet up to the first stored byte; everything else is
- * copied into the store. No allocation happens on the in-order path.
+ * Intake: bytes below `next` are old (compared, then dropped); new bytes
+ * at `next` that the ordering rule lets go are delivered straight from the
+ * packet up to the first stored byte; everything else is copied into the
+ * store. No allocation happens on the in-order path. A RST, or a FIN from
+ * both sides, ends the conversation: what waits is flushed as at close.
+ *
+ * Counters: `overlap` counts packets with any byte already delivered or
+ * stored, `retransmissions` those with every byte so; `ooo_segments` and
+ * `ordering_waits` count packets copied past a hole / held by the rule.
  *
  * Limits: differing bytes in a retransmission of delivered data are seen
- * only for ranges that lie wholly inside the retransmitted part and are
- * among the last STREAM_FP_RING delivered chunks (each kept as offset,
- * length and a 64-bit hash); older or partly covered ranges are dropped
- * unchecked, and a deliberate hash collision would pass.
+ * only for delivered chunks lying wholly inside the retransmitted part and
+ * among the last STREAM_FP_RING chunks (each kept as offset, length and a
+ * 64-bit hash); older or partly covered chunks pass unchecked, and so
+ * would a deliberate hash collision.
  */
 #include "stream_int.h"
 

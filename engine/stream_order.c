@@ -12,7 +12,9 @@
  * directions, then takes one forced step at a time until none applies:
  *   - a hole at the head of a store is skipped (ops->gap) when more than
  *     gap_bound bytes (or STREAM_MAX_SEGS segments) wait in that direction,
- *     or when the packet just handled acknowledged bytes past the hole;
+ *     or when the packet just handled acknowledges bytes past the hole (only
+ *     that packet's ack: an earlier ack, seen before the data stored behind
+ *     the hole, may come from a capture that merely reordered the two);
  *   - a head held by the rule, in a direction over the bound, makes the
  *     other direction give up what it is missing up to the ack: a never
  *     captured stretch becomes a gap, an unknown base is taken from the
@@ -21,8 +23,9 @@
  * Closing applies the same steps with every bound considered passed, the
  * rule-respecting ones before breaking a mutual hold, client side first.
  *
- * Every step delivers a segment or advances a direction's `next`, so the
- * loops end; work per packet is bounded by what became deliverable.
+ * Every step delivers a segment, advances a direction's `next` or fixes an
+ * unknown base, so the loops end; work per packet is bounded by what
+ * became deliverable.
  */
 #include "stream_int.h"
 

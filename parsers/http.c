@@ -113,25 +113,6 @@ static void conn_release_finished(struct http_conn *hc)
         hc->report_from++;
 }
 
-/* libhtp keeps every log message on the connection until it is destroyed;
- * the log hook has already turned them into events, so drop them now. */
-static void conn_drain_messages(struct http_conn *hc)
-{
-    htp_list_t *msgs = hc->conn->messages;
-    size_t n = htp_list_size(msgs);
-    if (n == 0)
-        return;
-    htp_connp_clear_error(hc->connp); /* it points into the list */
-    for (size_t i = 0; i < n; i++) {
-        htp_log_t *log = htp_list_get(msgs, i);
-        if (log != NULL) {
-            free((char *)log->msg);
-            free(log);
-        }
-    }
-    htp_list_clear(msgs);
-}
-
 /* --- hooks (all return HTP_OK: libhtp 0.5.42 loops forever creating
  * transactions when the request-start hook fails) --- */
 
@@ -181,7 +162,8 @@ struct http_shared *http_shared_create(const struct http_config *cfg)
     struct http_shared *hs = calloc(1, sizeof(*hs));
     if (hs == NULL)
         return NULL;
-    hs->conf = *cfg;
+    if (cfg != NULL)
+        hs->conf = *cfg;
     htp_cfg_t *c = hs->cfg = htp_config_create();
     if (c == NULL || htp_config_set_server_personality(c, HTP_SERVER_IDS) != HTP_OK)
         goto fail;
@@ -204,7 +186,7 @@ struct http_shared *http_shared_create(const struct http_config *cfg)
     htp_config_register_request_start(c, http_on_request_start);
     htp_config_register_request_line(c, http_on_request_line);
     htp_config_register_transaction_complete(c, http_on_tx_complete);
-    http_body_configure(c, cfg);
+    http_body_configure(c, &hs->conf);
     return hs;
 fail:
     http_shared_destroy(hs);
@@ -276,7 +258,7 @@ static int conn_parse(struct http_conn *hc, enum ps_dir dir, const uint8_t *data
 {
     htp_time_t tv = time_of(hc->now);
     hc->feeding = dir;
-    hc->error_logged = false;
+    hc->stop_explained = false;
     int rc;
     if (dir == PS_TOSERVER) {
         rc = htp_connp_req_data(hc->connp, &tv, data, len);
@@ -288,7 +270,7 @@ static int conn_parse(struct http_conn *hc, enum ps_dir dir, const uint8_t *data
     if (*used > len)
         *used = len;
     conn_release_finished(hc);
-    conn_drain_messages(hc);
+    http_log_drain(hc);
     return rc;
 }
 
@@ -304,7 +286,7 @@ static bool conn_check(struct http_conn *hc, int rc)
         conn_stop(hc, -1);
         return false;
     default: /* ERROR; CLOSED and STOP do not come from data we own */
-        conn_stop(hc, hc->error_logged ? -1 : HTTP_EV_UNKNOWN_ERROR);
+        conn_stop(hc, hc->stop_explained ? -1 : HTTP_EV_UNKNOWN_ERROR);
         return false;
     }
     uint64_t open = htp_list_size(hc->conn->transactions) - hc->n_reported;
@@ -325,16 +307,14 @@ static void pending_keep(struct http_conn *hc, enum ps_dir dir, const uint8_t *d
         return;
     }
     if (p->len + len > p->cap) {
-        size_t cap = p->cap ? p->cap : 1024;
-        while (cap < p->len + len)
-            cap *= 2;
-        uint8_t *grown = realloc(p->buf, PS_MIN(cap, (size_t)HTTP_PENDING_MAX));
+        size_t cap = PS_MIN(PS_MAX(p->len + len, 2 * p->cap), (size_t)HTTP_PENDING_MAX);
+        uint8_t *grown = realloc(p->buf, cap);
         if (grown == NULL) {
             conn_stop(hc, HTTP_EV_DATA_OTHER_OVERFLOW);
             return;
         }
         p->buf = grown;
-        p->cap = PS_MIN(cap, (size_t)HTTP_PENDING_MAX);
+        p->cap = cap;
     }
     memcpy(p->buf + p->len, data, len);
     p->len += len;
@@ -391,8 +371,11 @@ struct http_conn *http_conn_create(struct http_shared *hs, const struct http_ops
     struct http_conn *hc = calloc(1, sizeof(*hc));
     if (hc == NULL)
         return NULL;
+    if (hs == NULL)
+        goto fail;
     hc->hs = hs;
-    hc->ops = *ops;
+    if (ops != NULL)
+        hc->ops = *ops;
     hc->now = ts;
     hc->connp = htp_connp_create(hs->cfg);
     if (hc->connp == NULL)
@@ -451,7 +434,7 @@ void http_conn_close(struct http_conn *hc, ps_time_t ts)
         hc->feeding = PS_TOCLIENT;
         htp_connp_close(hc->connp, &tv);
         conn_release_finished(hc);
-        conn_drain_messages(hc);
+        http_log_drain(hc);
     }
     conn_stop(hc, -1);
 }

@@ -19,6 +19,7 @@
 #include "http_int.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 _Static_assert(HTTP_EV_MAX <= 64, "one bit per event in http_tx.raised");
@@ -170,6 +171,7 @@ static enum http_event event_of_message(const char *msg, enum ps_dir dir)
 
 void http_event_raise(struct http_conn *hc, struct http_tx *tx, enum http_event ev)
 {
+    hc->stop_explained = true;
     if (tx != NULL) {
         uint64_t bit = 1ULL << ev;
         if (tx->raised & bit)
@@ -194,16 +196,37 @@ static int http_on_log(htp_log_t *log)
     if (hc == NULL)
         return HTP_OK;
     if (log->level == HTP_LOG_ERROR)
-        hc->error_logged = true;
+        hc->stop_explained = true;
     enum http_event ev = event_of_message(log->msg, hc->feeding);
     if (ev == HTTP_EV_MAX)
         return HTP_OK;
+    /* The transaction being parsed in that direction, else the other one's
+     * (at close both directions are finished at once). */
+    htp_tx_t *in = htp_connp_get_in_tx(log->connp), *out = htp_connp_get_out_tx(log->connp);
     htp_tx_t *htx = log->tx;
     if (htx == NULL)
-        htx = hc->feeding == PS_TOSERVER ? htp_connp_get_in_tx(log->connp)
-                                         : htp_connp_get_out_tx(log->connp);
+        htx = hc->feeding == PS_TOSERVER ? (in != NULL ? in : out) : (out != NULL ? out : in);
     http_event_raise(hc, htx != NULL ? http_tx_get(hc, htx) : NULL, ev);
     return HTP_OK;
+}
+
+/* libhtp keeps every log message on the connection until it is destroyed;
+ * the log hook has already turned them into events, so drop them now. */
+void http_log_drain(struct http_conn *hc)
+{
+    htp_list_t *msgs = hc->conn->messages;
+    size_t n = htp_list_size(msgs);
+    if (n == 0)
+        return;
+    htp_connp_clear_error(hc->connp); /* it points into the list */
+    for (size_t i = 0; i < n; i++) {
+        htp_log_t *log = htp_list_get(msgs, i);
+        if (log != NULL) {
+            free((char *)log->msg);
+            free(log);
+        }
+    }
+    htp_list_clear(msgs);
 }
 
 /* Problems libhtp records as transaction flags rather than messages. */

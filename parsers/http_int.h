@@ -114,7 +114,8 @@ struct http_conn {
     ps_time_t now;        /* time of the bytes being parsed */
     enum ps_dir feeding;  /* direction being parsed: log messages carry no tx */
     bool stopped;         /* error, tunnel, refused gap, limit or close: input ignored */
-    bool error_logged;    /* an error-level message came during the current call */
+    bool stop_explained;  /* an error logged or an event raised during the current
+                           * call: a stop then needs no UNKNOWN_ERROR of its own */
     struct http_pending pending[2];
     htp_tx_t **finished;  /* owned array: reported and complete, released after the call */
     size_t n_finished, cap_finished;
@@ -133,6 +134,7 @@ void http_tx_report(struct http_conn *hc, struct http_tx *tx);
 void http_body_configure(htp_cfg_t *cfg, const struct http_config *conf);
 void http_event_raise(struct http_conn *hc, struct http_tx *tx, enum http_event ev);
 const char *http_event_name(enum http_event ev);
+void http_log_drain(struct http_conn *hc);
 
 /* For tests and stats: records alive, and bytes cut by the body limit. */
 uint64_t http_conn_live_tx(const struct http_conn *hc);

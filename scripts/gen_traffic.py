@@ -98,7 +98,7 @@ def build_parser():
     p.add_argument("--midstream", type=percent, default=0, metavar="PCT",
                    help="percent of sessions that start without a handshake")
     p.add_argument("--reorder", type=percent, default=0, metavar="PCT",
-                   help="percent of data segments swapped with their neighbour")
+                   help="percent chance for each data segment to be swapped with the next one")
     p.add_argument("--retransmit", type=percent, default=0, metavar="PCT",
                    help="percent of data segments sent again (identical) a little later")
     p.add_argument("--frag", type=percent, default=0, metavar="PCT",
@@ -111,7 +111,7 @@ def build_parser():
     p.add_argument("--rate", type=float, default=40.0,
                    help="mean new sessions per second of capture time (default 40)")
     p.add_argument("--max-body", type=parse_size, default=6 << 20, metavar="SIZE",
-                   help="largest response body (default 6M)")
+                   help="largest message body, response or upload (default 6M)")
     p.add_argument("--quiet", action="store_true", help="no summary on stderr")
     return p
 
@@ -133,7 +133,8 @@ def main(argv=None):
     if truth_path is None:
         base = o.out[:-5] if o.out.endswith(".pcap") else o.out
         truth_path = base + ".truth.json"
-    args = {k: v for k, v in sorted(vars(o).items()) if k not in ("out", "truth", "quiet")}
+    args = {k: v for k, v in sorted(vars(o).items())
+            if k not in ("out", "truth", "quiet", "start_us")}
     args["start_time"] = datetime.datetime.fromtimestamp(
         o.start_us / 1e6, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     t0 = time.time()

@@ -10,19 +10,22 @@ from .catalog import WORDS
 TEXT_SIZE = 4 << 20
 BINARY_SIZE = 8 << 20
 
-_PREFIX = {
-    "text/html": b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-                 b'<title>Page</title></head>\n<body>\n<main>\n<p>',
-    "application/json": b'{"status":"ok","items":[{"id":1,"text":"',
-    "application/javascript": b'"use strict";\n/* bundle */\nvar app = {};\n// ',
-    "text/css": b"body{margin:0;font-family:sans-serif}\n/* ",
-    "application/xml": b'<?xml version="1.0" encoding="UTF-8"?>\n<feed><entry>',
-    "image/svg+xml": b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><desc>',
-    "application/pdf": b"%PDF-1.7\n",
+# (prefix, suffix) that make a text body of a given type well-formed when it
+# is long enough; the corpus text goes in between.
+_FRAME = {
+    "text/html": (b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+                  b'<title>Page</title></head>\n<body>\n<main>\n<p>',
+                  b"</p>\n</main>\n</body>\n</html>\n"),
+    "application/json": (b'{"status":"ok","items":[{"id":1,"text":"', b'"}]}'),
+    "application/javascript": (b'"use strict";\n/* bundle */\nvar app = {};\n/* ', b" */\n"),
+    "text/css": (b"body{margin:0;font-family:sans-serif}\n/* ", b" */\n"),
+    "application/xml": (b'<?xml version="1.0" encoding="UTF-8"?>\n<feed><entry>',
+                        b"</entry></feed>\n"),
+    "image/svg+xml": (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><desc>',
+                      b"</desc></svg>\n"),
 }
-# Binary bodies are random bytes; image and archive types get no magic
-# number, so dissectors that would parse them (tshark's PNG, GIF, JPEG) do
-# not report the random content as malformed.
+# Binary bodies are random bytes without a magic number, so dissectors that
+# would parse them (tshark's PNG, GIF, JPEG) do not report them as malformed.
 
 
 def media_type(content_type):
@@ -57,13 +60,18 @@ class Corpus:
                                                        "application/xml", "image/svg+xml",
                                                        "application/x-www-form-urlencoded"))
         src = self.binary if binary else self.text
-        prefix = _PREFIX.get(mt, b"")[:n]
-        need = n - len(prefix)
+        prefix, suffix = _FRAME.get(mt, (b"", b""))
+        if len(prefix) + len(suffix) > n:
+            prefix, suffix = b"", b""
+        need = n - len(prefix) - len(suffix)
         if need <= len(src):
             start = rng.randrange(0, len(src) - need + 1)
-            return prefix + src[start:start + need]
-        reps = need // len(src) + 1
-        return prefix + (src * reps)[:need]
+            middle = src[start:start + need]
+        else:
+            middle = (src * (need // len(src) + 1))[:need]
+        if mt == "application/json":
+            middle = middle.replace(b"\n", b" ")
+        return prefix + middle + suffix
 
 
 def gzip_bytes(data):

@@ -118,12 +118,10 @@ class TxSpec:
         if self.chunked:
             lines.append("Transfer-Encoding: chunked")
             framed = chunked(rng, body)
-        elif self.close_delimited:
-            pass
         elif self.method == "HEAD":
             if self.declared_len is not None:
                 lines.append(f"Content-Length: {self.declared_len}")
-        elif self.status not in (204, 304):
+        elif self.status not in (204, 304) and not self.close_delimited:
             lines.append(f"Content-Length: {len(body)}")
         if self.close_delimited or not self.keep_alive:
             lines.append("Connection: close")
@@ -168,32 +166,47 @@ class Planner:
         self.midstream_pct = midstream_pct
 
     # -- one transaction -------------------------------------------------
-    def plan_tx(self, rng, site, ua, is_browser, date):
+    def plan_client(self, rng, site, date):
+        """What stays the same for every transaction of a session: the client
+        software and its habits, the server software, the date."""
+        ua = rng.choice(catalog.USER_AGENTS) if rng.random() > 0.02 else None
+        browser = ua is not None and ua.startswith("Mozilla/")
+        return {
+            "site": site, "date": date, "ua": ua, "browser": browser,
+            "server": rng.choice(SERVERS),
+            "lang": rng.choice(["en-US,en;q=0.9", "de-DE,de;q=0.9", "fr-FR,fr;q=0.8,en;q=0.5",
+                                "en-GB,en;q=0.8", "nl-NL,nl;q=0.9,en;q=0.6"]),
+            "cookie": (f"sid={catalog.random_token(rng, 26)}; theme=light"
+                       if browser and rng.random() < 0.4 else None),
+            "gzip": browser or rng.random() < 0.5,
+        }
+
+    def plan_tx(self, rng, client):
+        site = client["site"]
         tx = TxSpec()
-        tx.date = date
+        tx.date = client["date"]
         tx.host = site.host
         tx.host_header = site.host if site.port == 80 else f"{site.host}:{site.port}"
-        tx.user_agent = ua
-        tx.server = rng.choice(SERVERS)
+        tx.user_agent = client["ua"]
+        tx.server = client["server"]
         tx.method = _weighted(rng, [("GET", 74), ("POST", 10), ("PUT", 4), ("HEAD", 6),
                                     ("OPTIONS", 6)])
         hdrs = tx.request_headers
-        if is_browser:
+        if client["browser"]:
             hdrs.append(("Accept", BROWSER_ACCEPT))
-            hdrs.append(("Accept-Language", rng.choice(["en-US,en;q=0.9", "de-DE,de;q=0.9",
-                                                        "fr-FR,fr;q=0.8,en;q=0.5", "en-GB"])))
+            hdrs.append(("Accept-Language", client["lang"]))
             hdrs.append(("Accept-Encoding", "gzip, deflate"))
             hdrs.append(("Connection", "keep-alive"))
-            if rng.random() < 0.4:
-                hdrs.append(("Cookie", f"sid={catalog.random_token(rng, 26)}; theme=light"))
+            if client["cookie"]:
+                hdrs.append(("Cookie", client["cookie"]))
             if rng.random() < 0.3:
                 hdrs.append(("Referer", f"http://{tx.host_header}/"))
         else:
             hdrs.append(("Accept", "*/*"))
-            if rng.random() < 0.5:
+            if client["gzip"]:
                 hdrs.append(("Accept-Encoding", "gzip"))
-        accepts_gzip = any(k == "Accept-Encoding" for k, _ in hdrs)
-        getattr(self, "_plan_" + tx.method.lower())(rng, tx, site)
+        accepts_gzip = client["gzip"]
+        getattr(self, "_plan_" + tx.method.lower())(rng, tx)
         # Body encodings, only for bodies that exist.
         mt = media_type(tx.content_type) or ""
         textual = mt.startswith("text/") or mt in ("application/json", "application/javascript",
@@ -212,7 +225,7 @@ class Planner:
         n = _lognormal_size(rng, median, sigma, cap or self.max_body)
         tx.entity = self.corpus.body(rng, tx.content_type, n)
 
-    def _plan_get(self, rng, tx, site):
+    def _plan_get(self, rng, tx):
         kind = _weighted(rng, [("page", 35), ("static", 40), ("api", 18), ("download", 7)])
         tx.uri, ext = catalog.make_uri(rng, kind)
         tx.content_type = _type_for(ext)
@@ -242,7 +255,7 @@ class Planner:
         elif st == 204:
             tx.content_type = None
         elif st in (301, 302):
-            self._redirect(rng, tx, site)
+            self._redirect(rng, tx)
         elif st == 404:
             tx.content_type = "text/html; charset=utf-8"
             self._body(rng, tx, 600, 0.8, 20000)
@@ -250,7 +263,7 @@ class Planner:
             tx.content_type = rng.choice(["text/html; charset=utf-8", "application/json"])
             self._body(rng, tx, 300, 0.8, 8000)
 
-    def _redirect(self, rng, tx, site):
+    def _redirect(self, rng, tx):
         r = rng.random()
         if r < 0.45:
             tx.location = f"https://{tx.host}{tx.uri}"
@@ -291,19 +304,19 @@ class Planner:
         if len(body) > 1024 and rng.random() < 0.3:
             tx.expect_continue = True
 
-    def _plan_post(self, rng, tx, site):
+    def _plan_post(self, rng, tx):
         tx.uri, _ = catalog.make_uri(rng, "form")
         self._request_body(rng, tx, 300, 1.5, min(self.max_body, 2 << 20))
         tx.status = _weighted(rng, [(200, 60), (302, 15), (204, 10), (404, 5), (500, 10)])
         if tx.status == 302:
-            self._redirect(rng, tx, site)
+            self._redirect(rng, tx)
         elif tx.status == 204:
             tx.content_type = None
         else:
             tx.content_type = "application/json" if rng.random() < 0.6 else "text/html; charset=utf-8"
             self._body(rng, tx, 800, 1.2, 100000)
 
-    def _plan_put(self, rng, tx, site):
+    def _plan_put(self, rng, tx):
         tx.uri, _ = catalog.make_uri(rng, "api")
         self._request_body(rng, tx, 4000, 1.8, self.max_body)
         tx.status = _weighted(rng, [(200, 50), (204, 40), (500, 10)])
@@ -313,7 +326,7 @@ class Planner:
             tx.content_type = "application/json"
             self._body(rng, tx, 200, 0.7, 4000)
 
-    def _plan_head(self, rng, tx, site):
+    def _plan_head(self, rng, tx):
         tx.uri, ext = catalog.make_uri(rng, rng.choice(["page", "static", "download"]))
         tx.content_type = _type_for(ext)
         tx.status = _weighted(rng, [(200, 80), (404, 10), (301, 10)])
@@ -322,7 +335,7 @@ class Planner:
             tx.content_type = "text/html; charset=iso-8859-1"
         tx.declared_len = _lognormal_size(rng, 30000, 1.5, 50 << 20)
 
-    def _plan_options(self, rng, tx, site):
+    def _plan_options(self, rng, tx):
         tx.uri = "*" if rng.random() < 0.1 else catalog.make_uri(rng, "api")[0]
         tx.status = 204 if rng.random() < 0.5 else 200
         tx.content_type = None
@@ -334,15 +347,20 @@ class Planner:
     def plan_session(self, rng, site, start_us):
         plan = SessionPlan()
         date = email.utils.formatdate(start_us / 1e6, usegmt=True)
-        ua_i = rng.randrange(len(catalog.USER_AGENTS))
-        ua = catalog.USER_AGENTS[ua_i] if rng.random() > 0.02 else None
-        is_browser = ua is not None and ua.startswith("Mozilla/")
+        client = self.plan_client(rng, site, date)
         n = min(1 + int(rng.expovariate(1 / 2.5)), 20)
-        txs = [self.plan_tx(rng, site, ua, is_browser, date) for _ in range(n)]
+        txs = [self.plan_tx(rng, client) for _ in range(n)]
 
+        # How it ends: client FIN 50%, server FIN 28%, RST 12%, left open 10%.
         r = rng.random()
-        plan.close, plan.closer = ("fin", 0) if r < 0.5 else ("fin", 1) if r < 0.78 else \
-            ("rst", rng.randrange(2)) if r < 0.9 else ("open", 0)
+        if r < 0.5:
+            plan.close, plan.closer = "fin", 0
+        elif r < 0.78:
+            plan.close, plan.closer = "fin", 1
+        elif r < 0.9:
+            plan.close, plan.closer = "rst", rng.randrange(2)
+        else:
+            plan.close, plan.closer = "open", 0
         if plan.close == "fin" and rng.random() < 0.12:
             last = txs[-1]
             if last.status == 200 and last.method in ("GET", "POST"):
@@ -351,7 +369,7 @@ class Planner:
                 plan.closer = 1
         plan.midstream = rng.random() * 100 < self.midstream_pct
 
-        # Group into exchanges; some sessions pipeline runs of GET/HEAD.
+        # Group into exchanges; some sessions pipeline runs of GETs.
         pipelining = rng.random() < 0.1
         i = 0
         while i < n:
@@ -376,7 +394,9 @@ class Planner:
                               rng.randrange(3000, 800000) if r < 0.93 else
                               rng.randrange(800000, 12000000))
         plan.think[0] = rng.randrange(20, 400)
-        plan.server_delay = [int(rng.lognormvariate(0, 1.2) * 3000) % 2000000 + 50 for _ in txs]
+        # Server processing time per transaction: median 3 ms, at most 2 s.
+        plan.server_delay = [min(int(rng.lognormvariate(0, 1.2) * 3000), 2000000) + 50
+                             for _ in txs]
         return plan
 
 

@@ -143,6 +143,7 @@ class Generator:
             else:
                 heapq.heapreplace(heap, (nb[0][0], sid, nb, 0, it))
         w.close()
+        self.flows.sort(key=lambda fl: fl["start"])   # stable: ties keep arrival order
         truth = {
             "generator": GENERATOR, "seed": o.seed, "args": self.truth_args,
             "linktype": self.linktype, "packets": w.packets, "bytes": w.wire_bytes,

@@ -34,7 +34,8 @@ Skipped, and why:
     (tshark reassembles the fragments).
   * With --snaplen in the truth's args, payloads are cut, so the requests,
     responses and bodies checks are skipped; frame and byte counts still apply
-    (the record keeps the wire length).
+    (the record keeps the wire length) as long as the snaplen keeps the link,
+    IP and TCP headers: 96 bytes does for every frame the generator writes.
 
 tshark settings: HTTP is decoded on every server port the truth uses
 (-d tcp.port==P,http): tshark only tries HTTP on its registered ports (80,
@@ -172,7 +173,12 @@ REQ_FIELDS = {"http.request.method", "http.request.uri", "http.host", "http.user
 
 def http_pass(c, pcap, ports, eo_dir):
     """HTTP messages, one per PDU: (frame number, fields dict).  Writes the
-    decoded bodies into eo_dir (--export-objects)."""
+    decoded bodies into eo_dir (--export-objects).
+
+    JSON rather than -T fields: a frame that completes several pipelined
+    messages gets one "http" object per message here, whereas -T fields
+    lists each field's occurrences per frame, which no longer line up when
+    a message lacks an optional field (a 304 without Content-Type)."""
     args = [pcap, "-o", "tcp.reassemble_out_of_order:TRUE",
             "-o", "tcp.desegment_tcp_streams:TRUE", "-o", "http.desegment_headers:TRUE",
             "-o", "http.desegment_body:TRUE", "-o", "http.dechunk_body:TRUE",

@@ -110,6 +110,16 @@ def eq(actual, expected, what):
         raise AssertionError(f"{what}: got {actual!r}, expected {expected!r}")
 
 
+def eq_counts(actual, expected, what):
+    """Compare two Counters, reporting only what differs."""
+    extra = actual - expected
+    missing = expected - actual
+    if extra or missing:
+        raise AssertionError(f"{what}: {sum(extra.values())} unexpected, e.g. "
+                             f"{list(extra)[:3]}; {sum(missing.values())} missing, e.g. "
+                             f"{list(missing)[:3]}")
+
+
 # --- hand-built captures -------------------------------------------------
 
 def write_pcap(path, frames, linktype=1, snaplen=65535):
@@ -146,3 +156,44 @@ def ether(payload, ethertype=0x0800):
     frame = b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01" + \
         struct.pack("!H", ethertype) + payload
     return frame + b"\0" * max(0, 60 - len(frame))
+
+
+def tcp_exchange(c, s, cport, sport, plan, order=None, isn_c=1000, isn_s=5000, t0=1700000000000000,
+                 close=True):
+    """Frames of one hand-built TCP connection: handshake, the data segments
+    of `plan`, then FIN from both sides.
+
+    plan: segments in the order they were sent, each (dir, payload) or
+    (dir, payload, offset) with dir "c" (client) or "s" (server) and offset
+    the byte offset in that direction's stream (default: right after what
+    was sent before; give it to write a retransmission or an overlap).
+    Each segment acknowledges everything the other side sent before it.
+    order: the capture order of the data segments (indices into plan)."""
+    isn = {"c": isn_c, "s": isn_s}
+    nxt = {"c": 0, "s": 0}
+    ends = {"c": (c, cport), "s": (s, sport)}
+    other = {"c": "s", "s": "c"}
+
+    def seg(d, off, flags, payload=b""):
+        (src, sp), (dst, dp) = ends[d], ends[other[d]]
+        seq = (isn[d] + 1 + off) & 0xFFFFFFFF
+        ack = (isn[other[d]] + 1 + nxt[other[d]]) & 0xFFFFFFFF
+        return ether(ipv4_tcp(src, dst, sp, dp, seq, ack, flags, payload))
+
+    frames = [ether(ipv4_tcp(c, s, cport, sport, isn_c, 0, 0x02)),
+              ether(ipv4_tcp(s, c, sport, cport, isn_s, isn_c + 1, 0x12)),
+              seg("c", 0, 0x10)]
+    data = []
+    for item in plan:
+        d, payload = item[0], item[1]
+        off = item[2] if len(item) > 2 else nxt[d]
+        data.append(seg(d, off, 0x18, payload))
+        nxt[d] = max(nxt[d], off + len(payload))
+    frames += [data[i] for i in (order if order is not None else range(len(data)))]
+    if close:
+        frames.append(seg("c", nxt["c"], 0x11))
+        nxt["c"] += 1
+        frames.append(seg("s", nxt["s"], 0x11))
+        nxt["s"] += 1
+        frames.append(seg("c", nxt["c"], 0x10))
+    return [(t0 + i * 1000, f) for i, f in enumerate(frames)]

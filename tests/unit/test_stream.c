@@ -401,6 +401,26 @@ Test(stream_session, skips_a_hole_once_more_than_gap_bound_bytes_wait)
     t_fini(&t);
 }
 
+Test(stream_session, many_small_segments_behind_a_hole_are_bounded_too)
+{
+    struct t t;
+    t_init(&t, 1 << 24, 1 << 20);
+    handshake(&t);
+    static uint8_t a[3000];
+    fill(a, C, 0, sizeof(a));
+    /* byte 0 is lost; single bytes pile up far below gap_bound */
+    uint32_t off = 1;
+    while (t.r->len[C] == 0 && off < sizeof(a)) {
+        cdata(&t, off, 0, a + off, 1);
+        off++;
+    }
+    cr_assert_eq(off, 2 + 2048, "skipped once the segment count passed its limit");
+    cr_assert_eq(t.r->gap_bytes[C], 1);
+    cr_assert_eq(t.r->len[C], 2049);
+    cr_assert_arr_eq(t.r->buf[C], a + 1, 2049);
+    t_fini(&t);
+}
+
 Test(stream_session, skips_a_hole_the_peer_acknowledged)
 {
     struct t t;
@@ -953,64 +973,87 @@ Test(stream_session, random_permutations_with_duplicates_rebuild_both_streams)
 
 /* A conversation of alternating requests and responses, each acking the
  * other side's bytes seen so far. Segments are shuffled within a message
- * and some responses are captured before their request; delivery must
- * rebuild both streams and never hand a message before what it acks. */
+ * and some responses are captured before their request. */
+#define CONV_MSGS 12
+#define CONV_MAXB (CONV_MSGS * 4000)
+
+struct conv {
+    uint32_t qend[CONV_MSGS], rend[CONV_MSGS]; /* where each message ends */
+    size_t nseg;
+};
+
+static void conv_swap_back(struct fz_seg *v, size_t q0, size_t r0, size_t n)
+{
+    size_t nq = r0 - q0, nr = n - r0;
+    struct fz_seg *tmp = malloc((nq + nr) * sizeof(*tmp));
+    memcpy(tmp, v + r0, nr * sizeof(*tmp));
+    memcpy(tmp + nr, v + q0, nq * sizeof(*tmp));
+    memcpy(v + q0, tmp, (nq + nr) * sizeof(*tmp));
+    free(tmp);
+}
+
+static void conv_build(struct conv *cv, struct fz_seg *v, uint64_t *rs)
+{
+    uint32_t qoff = 0, roff = 0;
+    size_t n = 0;
+    for (int m = 0; m < CONV_MSGS; m++) {
+        uint32_t ql = 1 + (uint32_t)(rng_next(rs) % 4000);
+        uint32_t rl = 1 + (uint32_t)(rng_next(rs) % 4000);
+        size_t q0 = n;
+        n = fz_cut(v, n, C, qoff, ql, roff, rs);
+        fz_shuffle(v + q0, n - q0, rs);
+        cv->qend[m] = qoff += ql;
+        size_t r0 = n;
+        n = fz_cut(v, n, S, roff, rl, qoff, rs);
+        fz_shuffle(v + r0, n - r0, rs);
+        cv->rend[m] = roff += rl;
+        if (rng_next(rs) % 2) /* capture the response first */
+            conv_swap_back(v, q0, r0, n);
+    }
+    cv->nseg = n;
+}
+
+/* Each delivered piece came after everything its message acknowledges. */
+static void conv_check_order(const struct t *t, const struct conv *cv, uint64_t seed)
+{
+    for (size_t i = 0; i < t->r->nops; i++) {
+        const struct rec_op *op = &t->r->op[i];
+        int m = 0;
+        if (op->dir == S) { /* response m acks request m */
+            while (cv->rend[m] <= op->off)
+                m++;
+            cr_assert_geq(op->other, cv->qend[m], "seed %lu op %zu", (unsigned long)seed, i);
+        } else { /* request m acks response m-1 */
+            while (cv->qend[m] <= op->off)
+                m++;
+            cr_assert_geq(op->other, m > 0 ? cv->rend[m - 1] : 0, "seed %lu op %zu",
+                          (unsigned long)seed, i);
+        }
+    }
+}
+
 Test(stream_session, random_conversations_keep_acknowledged_order)
 {
-    enum { MSGS = 12, MAXB = 12 * 4000, MAXSEG = 3 * MAXB };
-    uint8_t *bytes[2] = {malloc(MAXB), malloc(MAXB)};
-    fill(bytes[C], C, 0, MAXB);
-    fill(bytes[S], S, 0, MAXB);
-    struct fz_seg *v = malloc(MAXSEG * sizeof(*v));
+    uint8_t *bytes[2] = {malloc(CONV_MAXB), malloc(CONV_MAXB)};
+    fill(bytes[C], C, 0, CONV_MAXB);
+    fill(bytes[S], S, 0, CONV_MAXB);
+    struct fz_seg *v = malloc(3 * CONV_MAXB * sizeof(*v));
     uint64_t waits = 0;
     for (uint64_t seed = 1; seed <= 60; seed++) {
         uint64_t rs = seed * 0xD1B54A32D192ED03ULL;
-        uint32_t qend[MSGS], rend[MSGS], qoff = 0, roff = 0;
-        size_t n = 0;
+        struct conv cv;
+        conv_build(&cv, v, &rs);
         struct t t;
         t_init(&t, 64 << 20, 1 << 30);
         handshake(&t);
-        for (int m = 0; m < MSGS; m++) {
-            uint32_t ql = 1 + (uint32_t)(rng_next(&rs) % 4000);
-            uint32_t rl = 1 + (uint32_t)(rng_next(&rs) % 4000);
-            size_t q0 = n;
-            n = fz_cut(v, n, C, qoff, ql, roff, &rs);
-            fz_shuffle(v + q0, n - q0, &rs);
-            qend[m] = qoff += ql;
-            size_t r0 = n;
-            n = fz_cut(v, n, S, roff, rl, qoff, &rs);
-            fz_shuffle(v + r0, n - r0, &rs);
-            rend[m] = roff += rl;
-            if (rng_next(&rs) % 2) { /* capture the response first */
-                size_t nq = r0 - q0, nr = n - r0;
-                struct fz_seg *tmp = malloc((nq + nr) * sizeof(*tmp));
-                memcpy(tmp, v + r0, nr * sizeof(*tmp));
-                memcpy(tmp + nr, v + q0, nq * sizeof(*tmp));
-                memcpy(v + q0, tmp, (nq + nr) * sizeof(*tmp));
-                free(tmp);
-            }
-        }
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < cv.nseg; i++)
             fz_send(&t, &v[i], bytes);
-        expect_pattern(&t, C, 0, qoff);
-        expect_pattern(&t, S, 0, roff);
-        waits += st(&t)->ordering_waits;
+        expect_pattern(&t, C, 0, cv.qend[CONV_MSGS - 1]);
+        expect_pattern(&t, S, 0, cv.rend[CONV_MSGS - 1]);
         cr_assert_eq(t.r->gaps[C] + t.r->gaps[S], 0, "seed %lu", (unsigned long)seed);
-        cr_assert_eq(st(&t)->reassembly_memuse, 0);
-        for (size_t i = 0; i < t.r->nops; i++) {
-            const struct rec_op *op = &t.r->op[i];
-            int m = 0;
-            if (op->dir == S) { /* response m needs request m */
-                while (rend[m] <= op->off)
-                    m++;
-                cr_assert_geq(op->other, qend[m], "seed %lu op %zu", (unsigned long)seed, i);
-            } else { /* request m needs response m-1 */
-                while (qend[m] <= op->off)
-                    m++;
-                cr_assert_geq(op->other, m > 0 ? rend[m - 1] : 0, "seed %lu op %zu",
-                              (unsigned long)seed, i);
-            }
-        }
+        cr_assert_eq(st(&t)->reassembly_memuse, 0, "nothing left waiting");
+        conv_check_order(&t, &cv, seed);
+        waits += st(&t)->ordering_waits;
         t_fini(&t);
     }
     cr_assert_gt(waits, 60, "responses did arrive before their requests");

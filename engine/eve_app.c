@@ -77,8 +77,6 @@ json_t *eve_http_object(struct eve_thread *t, const struct http_tx *tx)
     int status = http_tx_status(tx);
     if (status >= 0)
         json_object_set_new(h, "status", json_integer(status));
-    else
-        set_bytes(h, "status_string", http_tx_field(tx, HTTP_F_STATUS_MSG));
     set_bytes(h, "redirect", http_tx_field(tx, HTTP_F_LOCATION));
     json_object_set_new(h, "length", json_integer((json_int_t)http_tx_body_len(tx, PS_TOCLIENT)));
     unsigned want = eve_output_http_headers(eve_thread_output(t));

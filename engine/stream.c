@@ -84,22 +84,39 @@ void stream_session_destroy(struct stream_ctx *sc, struct tcp_session *ss)
     free(ss);
 }
 
-/* A fast 64-bit fingerprint; it guards against accidents, not adversaries. */
+/* A fast 64-bit fingerprint; it guards against accidents, not adversaries.
+ * Four independent lanes keep the multiplies from waiting on each other:
+ * a single chain made this function the top cost of a whole run (perf, on
+ * the 1 GB bench corpus). */
+static inline uint64_t stream_mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0x9fb21c651e98df25ULL;
+    return h ^ (h >> 29);
+}
+
 static uint64_t stream_hash_bytes(const uint8_t *p, size_t n)
 {
-    const uint64_t k = 0x9fb21c651e98df25ULL;
-    uint64_t h = 0x6a09e667f3bcc909ULL ^ (n * k);
+    uint64_t a = 0x6a09e667f3bcc909ULL ^ n, b = 0xbb67ae8584caa73bULL, c = 0x3c6ef372fe94f82bULL,
+             d = 0xa54ff53a5f1d36f1ULL;
+    for (; n >= 32; p += 32, n -= 32) {
+        uint64_t w[4];
+        memcpy(w, p, 32);
+        a = stream_mix(a, w[0]);
+        b = stream_mix(b, w[1]);
+        c = stream_mix(c, w[2]);
+        d = stream_mix(d, w[3]);
+    }
     for (; n >= 8; p += 8, n -= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
-        h = (h ^ w) * k;
-        h ^= h >> 29;
+        a = stream_mix(a, w);
     }
     uint64_t w = 0;
     memcpy(&w, p, n);
-    h = (h ^ w ^ ((uint64_t)n << 59)) * k;
-    h ^= h >> 32;
-    return h;
+    uint64_t h = stream_mix(a ^ ((uint64_t)n << 59), w);
+    h = stream_mix(h, b);
+    h = stream_mix(h, c);
+    return stream_mix(h, d);
 }
 
 /* True when a remembered delivered range inside [off, off+len) differs. */

@@ -25,11 +25,15 @@
  * identity body (Content-Length or close-delimited): it counts the hole and
  * carries on, and the body hook sees it as data NULL, which we skip. Anywhere
  * else it refuses and keeps its state, so the bytes after the hole would be
- * parsed as the rest of a line they do not belong to. We then stop the whole
- * connection: its open transactions are reported as cut and later input is
- * ignored. Both directions stop because responses pair with requests by
- * order alone; a lost boundary on one side would pair every later answer
- * with the wrong request.
+ * parsed as the rest of a line they do not belong to. We then restart: the
+ * open transactions are reported as cut, libhtp's parser is replaced by a
+ * fresh one, and each direction is skipped until a chunk of it starts a
+ * message (a request line toward the server, a status line toward the
+ * client) -- reassembly hands over data at segment boundaries, where
+ * messages usually begin. Both directions restart together because
+ * responses pair with requests by order alone. tx ids keep counting across
+ * restarts. A connection that needs more than HTTP_RESTART_MAX restarts is
+ * stopped.
  */
 #include "http_int.h"
 
@@ -62,7 +66,7 @@ struct http_tx *http_tx_get(struct http_conn *hc, htp_tx_t *htx)
         return NULL;
     tx->hc = hc;
     tx->htx = htx;
-    tx->id = htx->index;
+    tx->id = hc->tx_base + htx->index;
     htp_tx_set_user_data(htx, tx);
     hc->n_live++;
     return tx;
@@ -252,6 +256,42 @@ static void conn_stop(struct http_conn *hc, int ev)
     }
 }
 
+static bool conn_open_libhtp(struct http_conn *hc)
+{
+    hc->connp = htp_connp_create(hc->hs->cfg);
+    if (hc->connp == NULL)
+        return false;
+    hc->conn = htp_connp_get_connection(hc->connp);
+    htp_connp_set_user_data(hc->connp, hc);
+    htp_time_t tv = time_of(hc->now);
+    htp_connp_open(hc->connp, NULL, 0, NULL, 0, &tv);
+    return true;
+}
+
+/* A gap libhtp cannot take: report what is open, start a new parser, and
+ * wait in both directions for the start of a message (see the top). */
+static void conn_restart(struct http_conn *hc)
+{
+    http_event_raise(hc, NULL, HTTP_EV_INVALID_GAP);
+    if (++hc->restarts > HTTP_RESTART_MAX) {
+        conn_stop(hc, -1);
+        return;
+    }
+    conn_report_all(hc);
+    uint64_t base = hc->tx_base + htp_list_size(hc->conn->transactions);
+    conn_free_libhtp(hc);
+    hc->tx_base = base;
+    hc->report_from = 0;
+    hc->n_reported = 0; /* counts reports of the current parser only */
+    for (int d = 0; d < 2; d++) {
+        free(hc->pending[d].buf);
+        hc->pending[d] = (struct http_pending){0};
+        hc->resync[d] = true;
+    }
+    if (!conn_open_libhtp(hc))
+        conn_stop(hc, -1);
+}
+
 /* One libhtp call; *used is what it consumed. */
 static int conn_parse(struct http_conn *hc, enum ps_dir dir, const uint8_t *data, size_t len,
                       size_t *used)
@@ -377,13 +417,8 @@ struct http_conn *http_conn_create(struct http_shared *hs, const struct http_ops
     if (ops != NULL)
         hc->ops = *ops;
     hc->now = ts;
-    hc->connp = htp_connp_create(hs->cfg);
-    if (hc->connp == NULL)
+    if (!conn_open_libhtp(hc))
         goto fail;
-    hc->conn = htp_connp_get_connection(hc->connp);
-    htp_connp_set_user_data(hc->connp, hc);
-    htp_time_t tv = time_of(ts);
-    htp_connp_open(hc->connp, NULL, 0, NULL, 0, &tv);
     return hc;
 fail:
     free(hc);
@@ -396,6 +431,11 @@ void http_conn_feed(struct http_conn *hc, enum ps_dir dir, const uint8_t *data, 
     if (hc == NULL || hc->stopped || data == NULL || len == 0)
         return;
     hc->now = ts;
+    if (hc->resync[dir]) {
+        if (!http_probe(dir, data, len))
+            return; /* still inside the message the gap cut */
+        hc->resync[dir] = false;
+    }
     if (hc->pending[dir].len > 0)
         pending_keep(hc, dir, data, len); /* in order, behind what waits */
     else
@@ -405,17 +445,17 @@ void http_conn_feed(struct http_conn *hc, enum ps_dir dir, const uint8_t *data, 
 
 void http_conn_gap(struct http_conn *hc, enum ps_dir dir, uint64_t len, ps_time_t ts)
 {
-    if (hc == NULL || hc->stopped || len == 0)
+    if (hc == NULL || hc->stopped || len == 0 || hc->resync[dir])
         return;
     hc->now = ts;
     if (hc->pending[dir].len > 0 || len > SIZE_MAX) {
-        conn_stop(hc, HTTP_EV_INVALID_GAP);
+        conn_restart(hc);
         return;
     }
     size_t used;
     int rc = conn_parse(hc, dir, NULL, (size_t)len, &used);
     if (rc == HTP_STREAM_CLOSED || rc == HTP_STREAM_DATA_OTHER) {
-        conn_stop(hc, HTTP_EV_INVALID_GAP); /* refused: see the top of the file */
+        conn_restart(hc); /* refused: see the top of the file */
         return;
     }
     if (conn_check(hc, rc))
@@ -629,5 +669,9 @@ bool http_probe(enum ps_dir dir, const uint8_t *data, size_t len)
         return method_known(data, len, true);
     if (data[i] != ' ')
         return false;
+    /* A known method and a space make a request whatever the target looks
+     * like ("GET HTTP/1.1" is still an attempt worth parsing). */
+    if (method_known(data, i, false))
+        return true;
     return probe_target(data, i, data + i + 1, len - i - 1);
 }

@@ -17,6 +17,8 @@
  * responses). Past it the connection stops: nothing else bounds a client
  * that pipelines forever toward a silent server. */
 #define HTTP_OPEN_TX_MAX 1024u
+/* Parser restarts after gaps libhtp cannot take, per connection. */
+#define HTTP_RESTART_MAX 1000u
 /* libhtp is fed at most this much per call, so the limit above is checked
  * often enough to hold within a slice's worth of tiny requests. */
 #define HTTP_FEED_SLICE (16u * 1024u)
@@ -120,7 +122,10 @@ struct http_conn {
     htp_tx_t **finished;  /* owned array: reported and complete, released after the call */
     size_t n_finished, cap_finished;
     size_t report_from;   /* every transaction below this index is reported */
-    uint64_t n_reported;
+    uint64_t tx_base;     /* tx ids of parsers replaced after a gap come first */
+    bool resync[2];       /* after a gap: skip a direction until a message starts */
+    uint32_t restarts;
+    uint64_t n_reported;  /* reported by the current libhtp parser */
     uint64_t n_live;      /* our records alive */
     uint64_t body_cut;    /* decoded bytes withheld from ops->body by the limit */
     uint32_t n_events;

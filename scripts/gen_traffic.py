@@ -59,7 +59,7 @@ def percent(text):
         raise argparse.ArgumentTypeError(f"bad percentage {text!r}")
     if not 0 <= v <= 100:
         raise argparse.ArgumentTypeError(f"percentage out of 0..100: {text!r}")
-    return v
+    return int(v) if v == int(v) else v
 
 
 def parse_time(text):

@@ -74,8 +74,7 @@ if ! BUILD_TYPE=Sanitize scripts/build.sh >/dev/null; then
 fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_unit build-sanitize asan
-run_e2e build-sanitize/plainsight asan -k zeek
-run_e2e build-sanitize/plainsight asan -k hand_built
+run_e2e build-sanitize/plainsight asan
 
 echo "total: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

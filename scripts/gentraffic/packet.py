@@ -139,7 +139,9 @@ class Endpoint:
         order, which is sometimes not offset order.
         """
         n = len(seg)
-        cuts = [o for o in range(24, n, 8)]
+        cuts = list(range(24, n, 8))
+        if not cuts:
+            raise ValueError(f"a {n}-byte segment is too short to fragment")
         k = 2 if len(cuts) < 2 or rng.random() < 0.6 else 3
         cuts = sorted(rng.sample(cuts, k - 1))
         bounds = [0] + cuts + [n]

@@ -14,7 +14,9 @@ data first (the ACK then rides on it).
 Impairments, applied per data flight, all drawn from the session's rng:
 reorder swaps a segment with its neighbour, retransmit sends an identical
 copy of a segment 1-3 segments later, frag splits a data-bearing packet into
-2-3 IP fragments (sometimes sent out of offset order).
+2-3 IP fragments (sometimes sent out of offset order).  In a session picked
+up mid-stream the first data segment of each direction is never reordered:
+it is where any observer starts that stream.
 
 The session yields its frames as lists of (time_us, frame, side) in
 non-decreasing time order and keeps per-side frame and byte counts.
@@ -87,9 +89,7 @@ class Session:
 
     # -- engine ----------------------------------------------------------
     def _run(self):
-        rng = self.rng
-        ep, rtt, win = self.ep, self.rtt, self.win
-        isn = self.isn
+        ep, rtt, isn = self.ep, self.rtt, self.isn
         self.base = [(isn[0] + 1) & MASK, (isn[1] + 1) & MASK]
         self.nxt = [0, 0]           # bytes (and FIN) sent by each side
         self.rcv = [0, 0]           # rcv[r]: bytes of the other side's stream r has in order
@@ -196,7 +196,9 @@ class Session:
             payload = data[pos:pos + ln]
             flags = ACK | PSH if pos + ln >= n else ACK
             seq = (base + off0 + pos) & MASK
-            if p_frag and rng.random() < p_frag:
+            # A fragmentable segment keeps the whole TCP header in its first
+            # fragment, so it needs more than 4 payload bytes.
+            if p_frag and ln > 4 and rng.random() < p_frag:
                 frames = e.fragments(rng, e.segment(seq, ackv, flags, w, payload))
                 self.ip_fragments += len(frames)
             else:
@@ -204,7 +206,10 @@ class Session:
             segs.append((off0 + pos, off0 + pos + ln, frames))
             pos += ln
         if self.p_reorder and len(segs) > 1:
-            i = 0
+            # Without a handshake, a receiver (and any sensor) takes the first
+            # segment it sees in a direction as that stream's start, so the
+            # first segment of a mid-stream session's direction stays first.
+            i = 1 if off0 == 0 and not self.handshake else 0
             while i < len(segs) - 1:
                 if rng.random() < self.p_reorder:
                     segs[i], segs[i + 1] = segs[i + 1], segs[i]

@@ -26,6 +26,11 @@ Checks (each counts as one passed or failed check):
               a chunked body without data, and none for Content-Length: 0)
 
 Skipped, and why:
+  * tshark 4.0 fails (Malformed Packet) on a chunked response whose final LF
+    arrives alone in the next segment, and drops that response and its body.
+    Where the capture shows exactly that (a malformed frame to the client
+    followed by a 1-byte segment in the same flow), the missing chunked
+    responses and their body sizes are excused, with a note.
   * Flows that contain IP fragments are left out of the conv check (not of
     the exact one): tshark counts a reassembled datagram once in the TCP
     conversation, at the frame of its last fragment, and leaves the other
@@ -110,9 +115,12 @@ def media(ctype):
 
 
 # -- tshark passes ---------------------------------------------------------
+Frame = collections.namedtuple(
+    "Frame", "num length src sport dst dport ip_csum tcp_csum reassembled_in tcp_len")
+
+
 def frames_pass(c, pcap):
-    """Per frame: (number, wire length, src, sport, dst, dport, ip csum, tcp csum,
-    number of the frame that reassembles this IP fragment or None)."""
+    """One Frame per capture frame (sport None when tshark sees no TCP header)."""
     # Two passes (-2): only then do the fragments before the last one carry
     # the number of the frame that reassembles them.
     out = c.run([pcap, "-2", "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
@@ -120,19 +128,20 @@ def frames_pass(c, pcap):
                  "-e", "frame.number", "-e", "frame.len", "-e", "ip.src", "-e", "ipv6.src",
                  "-e", "tcp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport",
                  "-e", "ip.checksum.status", "-e", "tcp.checksum.status",
-                 "-e", "ip.reassembled_in", "-e", "ipv6.reassembled.in"])
-    rows = []
+                 "-e", "ip.reassembled_in", "-e", "ipv6.reassembled.in", "-e", "tcp.len"])
+    frames = []
     for line in out.splitlines():
         f = line.split("\t")
-        if len(f) < 12:
+        if len(f) < 13:
             continue
-        reasm = f[10] or f[11]
         src = f[2] or f[3]
         dst = f[5] or f[6]
-        rows.append((int(f[0]), int(f[1]), addr(src) if src else None,
-                     int(f[4]) if f[4] else None, addr(dst) if dst else None,
-                     int(f[7]) if f[7] else None, f[8], f[9], int(reasm) if reasm else None))
-    return rows
+        reasm = f[10] or f[11]
+        frames.append(Frame(int(f[0]), int(f[1]), addr(src) if src else None,
+                            int(f[4]) if f[4] else None, addr(dst) if dst else None,
+                            int(f[7]) if f[7] else None, f[8], f[9],
+                            int(reasm) if reasm else None, int(f[12]) if f[12] else None))
+    return frames
 
 
 def conv_pass(c, pcap):
@@ -172,8 +181,9 @@ REQ_FIELDS = {"http.request.method", "http.request.uri", "http.host", "http.user
 
 
 def http_pass(c, pcap, ports, eo_dir):
-    """HTTP messages, one per PDU: (frame number, fields dict).  Writes the
-    decoded bodies into eo_dir (--export-objects).
+    """HTTP messages, one per PDU: [(frame number, fields dict)], and the
+    numbers of the frames where the HTTP dissector failed (malformed).
+    Writes the decoded bodies into eo_dir (--export-objects).
 
     JSON rather than -T fields: a frame that completes several pipelined
     messages gets one "http" object per message here, whereas -T fields
@@ -185,13 +195,16 @@ def http_pass(c, pcap, ports, eo_dir):
             "-o", "http.decompress_body:TRUE"]
     for p in sorted(ports):
         args += ["-d", f"tcp.port=={p},http"]
-    args += ["--export-objects", f"http,{eo_dir}", "-Y", "http",
+    args += ["--export-objects", f"http,{eo_dir}", "-Y", "http or _ws.malformed",
              "-T", "json", "--no-duplicate-keys", "-J", "frame http"]
     out = c.run(args)
     msgs = []
+    malformed = set()
     for pkt in json.loads(out or "[]"):
         layers = pkt["_source"]["layers"]
         num = int(layers["frame"]["frame.number"])
+        if "_ws.malformed" in layers:
+            malformed.add(num)
         https = layers.get("http", [])
         if isinstance(https, dict):
             https = [https]
@@ -199,43 +212,59 @@ def http_pass(c, pcap, ports, eo_dir):
             got = collections.defaultdict(list)
             _collect(h, REQ_FIELDS, got)
             msgs.append((num, {k: v[0] for k, v in got.items()}))
-    return msgs
+    return msgs, malformed
 
 
 # -- comparisons -----------------------------------------------------------
 def compare(pcap, truth, c):
     flows = truth["flows"]
     by_key = {flow_key(fl): fl for fl in flows}
-    snaplen = truth.get("args", {}).get("snaplen", 0)
-
-    rows = frames_pass(c, pcap)
-    c.check(len(rows) == truth["packets"],
-            f"totals: tshark reads {len(rows)} frames, truth says {truth['packets']}")
-    total = sum(r[1] for r in rows)
+    frames = frames_pass(c, pcap)
+    c.check(len(frames) == truth["packets"],
+            f"totals: tshark reads {len(frames)} frames, truth says {truth['packets']}")
+    total = sum(f.length for f in frames)
     c.check(total == truth["bytes"], f"totals: tshark sums {total} wire bytes, truth {truth['bytes']}")
-    bad = [r[0] for r in rows if r[6] == "0" or r[7] == "0"]
+    bad = [f.num for f in frames if f.ip_csum == "0" or f.tcp_csum == "0"]
     c.check(not bad, f"checksums: {len(bad)} frames with a bad checksum, first {bad[:5]}")
 
-    # Exact per-direction counts from frame.len.  A frame with TCP belongs to
-    # the flow of its 4-tuple; an IP fragment without the TCP header belongs
-    # to the flow of the frame that tshark reassembled its datagram in.
-    exact = collections.defaultdict(lambda: [0, 0, 0, 0])
+    # Which flow and direction (0 to server, 1 to client) each frame is in.  A
+    # frame with TCP belongs to the flow of its 4-tuple; an IP fragment
+    # without the TCP header to the flow of the frame tshark reassembled its
+    # datagram in.
     where = {}
-    for num, ln, src, sp, dst, dp, _, _, _ in rows:
-        if sp is None:
+    for f in frames:
+        if f.sport is None:
             continue
-        if (src, sp, dst, dp) in by_key:
-            where[num] = ((src, sp, dst, dp), 0)
-        elif (dst, dp, src, sp) in by_key:
-            where[num] = ((dst, dp, src, sp), 1)
-    for num, ln, _, sp, _, _, _, _, reasm in rows:
-        w = where.get(num if sp is not None else reasm)
-        if w is None:
-            continue
-        e = exact[w[0]]
-        e[w[1]] += 1
-        e[2 + w[1]] += ln
+        if (f.src, f.sport, f.dst, f.dport) in by_key:
+            where[f.num] = ((f.src, f.sport, f.dst, f.dport), 0)
+        elif (f.dst, f.dport, f.src, f.sport) in by_key:
+            where[f.num] = ((f.dst, f.dport, f.src, f.sport), 1)
+    for f in frames:
+        if f.sport is None and f.reassembled_in in where:
+            where[f.num] = where[f.reassembled_in]
+    check_counts(c, pcap, by_key, frames, where)
 
+    snaplen = truth.get("args", {}).get("snaplen", 0)
+    if snaplen:
+        print(f"note: snaplen {snaplen}: requests, responses and bodies not compared",
+              file=sys.stderr)
+        return
+    nfrag = sum(1 for fl in flows if fl.get("ip_fragments", 0))
+    if nfrag:
+        print(f"note: {nfrag} flows with IP fragments left out of the conv,tcp comparison "
+              f"(their exact frame.len counts are compared)", file=sys.stderr)
+    check_http(c, pcap, flows, frames, where)
+
+
+def check_counts(c, pcap, by_key, frames, where):
+    """Per flow and direction: frames and bytes, from conv,tcp and exactly."""
+    exact = collections.defaultdict(lambda: [0, 0, 0, 0])
+    for f in frames:
+        w = where.get(f.num)
+        if w is not None:
+            e = exact[w[0]]
+            e[w[1]] += 1
+            e[2 + w[1]] += f.length
     conv = conv_pass(c, pcap)
     seen = set()
     for k, fl in by_key.items():
@@ -265,29 +294,45 @@ def compare(pcap, truth, c):
     c.check(not extra, f"flows: tshark has {len(extra)} conversations not in the truth, "
                        f"e.g. {sorted(extra)[:3]}")
 
-    if snaplen:
-        print(f"note: snaplen {snaplen}: requests, responses and bodies not compared",
-              file=sys.stderr)
-        return
-    nfrag = sum(1 for fl in flows if fl.get("ip_fragments", 0))
-    if nfrag:
-        print(f"note: {nfrag} flows with IP fragments left out of the conv,tcp comparison "
-              f"(their exact frame.len counts are compared)", file=sys.stderr)
 
+def lone_lf_failures(frames, where, malformed):
+    """{flow key: n} for tshark's known failure on chunked messages.
+
+    tshark 4.0 throws (Malformed Packet) when the final LF of a chunked
+    message arrives alone in the next segment ("...0\r\n\r" | "\n"): the
+    response is then missing from its HTTP output and its body from the
+    exported objects.  Counted here only where exactly that happened: a
+    malformed frame to the client whose next data segment to the client in
+    the same flow carries one byte."""
+    by_dir = collections.defaultdict(list)
+    for f in frames:
+        w = where.get(f.num)
+        if w is not None and f.tcp_len:
+            by_dir[w].append(f)
+    found = collections.Counter()
+    for seq in by_dir.values():
+        for i, f in enumerate(seq[:-1]):
+            if f.num in malformed and where[f.num][1] == 1 and seq[i + 1].tcp_len == 1:
+                found[where[f.num][0]] += 1
+    return found
+
+
+def check_http(c, pcap, flows, frames, where):
     ports = {fl["dest_port"] for fl in flows if fl["http"]}
     with tempfile.TemporaryDirectory(prefix="truthcheck-") as eo_dir:
-        msgs = http_pass(c, pcap, ports, eo_dir)
+        msgs, malformed = http_pass(c, pcap, ports, eo_dir)
         # tshark also exports an empty object for a chunked body with no data
         # ("0\r\n\r\n"); the truth lists only bodies with bytes, so empty
         # objects are not compared.
         sizes = collections.Counter(os.path.getsize(os.path.join(eo_dir, n))
                                     for n in os.listdir(eo_dir))
         sizes.pop(0, None)
-    frame_addr = {num: (src, sp, dst, dp) for num, _, src, sp, dst, dp, _, _, _ in rows}
+    lone_lf = lone_lf_failures(frames, where, malformed)
+    addr_of = {f.num: (f.src, f.sport, f.dst, f.dport) for f in frames}
     got_req = collections.defaultdict(collections.Counter)
     got_resp = collections.defaultdict(collections.Counter)
     for num, m in msgs:
-        src, sp, dst, dp = frame_addr.get(num, (None,) * 4)
+        src, sp, dst, dp = addr_of.get(num, (None,) * 4)
         if "http.request.method" in m:
             got_req[(src, sp)][(m["http.request.method"], m.get("http.request.uri"),
                                 bare_host(m.get("http.host")), m.get("http.user_agent"))] += 1
@@ -295,13 +340,19 @@ def compare(pcap, truth, c):
             got_resp[(dst, dp)][(int(m["http.response.code"]), media(m.get("http.content_type")),
                                  m.get("http.location"))] += 1
     want_sizes = collections.Counter()
+    excused_sizes = collections.Counter()   # bodies of responses lost to the lone-LF failure
+    excused = 0
     for fl in flows:
         cl = (fl["src_ip"], fl["src_port"])
         req = collections.Counter()
         resp = collections.Counter()
+        chunked = collections.defaultdict(list)
         for h in fl["http"]:
             req[(h["method"], h["uri"], h["host"], h["user_agent"])] += 1
-            resp[(h["status"], h["content_type"], h["location"])] += 1
+            key = (h["status"], h["content_type"], h["location"])
+            resp[key] += 1
+            if h["chunked"]:
+                chunked[key].append(h["response_body_len"])
             if h["expect_continue"]:
                 resp[(100, None, None)] += 1
             for n in (h["request_body_len"], h["response_body_len"]):
@@ -311,13 +362,27 @@ def compare(pcap, truth, c):
         c.check(g == req, f"requests {flow_key(fl)}: tshark lacks {dict(req - g)}, "
                           f"has extra {dict(g - req)}")
         g = got_resp.pop(cl, collections.Counter())
-        c.check(g == resp, f"responses {flow_key(fl)}: tshark lacks {dict(resp - g)}, "
-                           f"has extra {dict(g - resp)}")
+        lacks, extra = resp - g, g - resp
+        n_lone = lone_lf.get(flow_key(fl), 0)
+        if lacks and not extra and n_lone >= sum(lacks.values()) and \
+                all(len(chunked[k]) >= n for k, n in lacks.items()):
+            excused += sum(lacks.values())
+            for k in lacks:
+                excused_sizes.update(x for x in chunked[k] if x)
+            lacks = collections.Counter()
+        c.check(not lacks and not extra,
+                f"responses {flow_key(fl)}: tshark lacks {dict(lacks)}, has extra {dict(extra)}")
     c.check(not got_req and not got_resp,
             f"requests/responses: tshark has HTTP on flows not in the truth: "
             f"{sorted(set(got_req) | set(got_resp))[:3]}")
-    c.check(sizes == want_sizes, f"bodies: tshark lacks sizes {dict(want_sizes - sizes)}, "
-                                 f"has extra {dict(sizes - want_sizes)}")
+    lacks, extra = want_sizes - sizes, sizes - want_sizes
+    if not extra and not (lacks - excused_sizes) and sum(lacks.values()) <= excused:
+        lacks = collections.Counter()
+    c.check(not lacks and not extra,
+            f"bodies: tshark lacks sizes {dict(lacks)}, has extra {dict(extra)}")
+    if excused:
+        print(f"note: {excused} chunked responses not dissected by tshark (final LF alone in "
+              f"the next segment, a tshark 4.0 failure) are not compared", file=sys.stderr)
 
 
 def _rounded_eq(ours, shown, unit):

@@ -33,6 +33,7 @@ struct seen {
     char events[64][64];
     int64_t event_tx[64];
     size_t n_events;
+    char last_event[64];
 };
 
 static struct seen_tx *seen_at(struct seen *s, uint64_t id)
@@ -110,6 +111,7 @@ static void on_event(void *ctx, const struct http_tx *tx, const char *event, ps_
         s->event_tx[s->n_events] = tx != NULL ? (int64_t)http_tx_id(tx) : -1;
     }
     s->n_events++;
+    snprintf(s->last_event, sizeof(s->last_event), "%s", event);
 }
 
 static bool saw_event(const struct seen *s, const char *name)
@@ -747,7 +749,7 @@ Test(http, gap_inside_request_body_keeps_parsing)
     rig_free(&r);
 }
 
-Test(http, gap_outside_a_body_stops_the_connection_and_reports_open_tx)
+Test(http, gap_outside_a_body_restarts_the_parser_at_the_next_message)
 {
     struct rig r;
     rig_open(&r);
@@ -759,10 +761,15 @@ Test(http, gap_outside_a_body_stops_the_connection_and_reports_open_tx)
     cr_assert_str_eq(field(&r, 0, HTTP_F_URI_RAW), "/x");
     cr_assert_eq(r.s.tx[0].status, 200);
     cr_assert_str_eq((char *)r.s.tx[0].body[PS_TOCLIENT], "ab");
-    send_s(&r, PS_TOSERVER, "GET /ignored HTTP/1.1\r\nHost: h\r\n\r\n");
-    send_s(&r, PS_TOCLIENT, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    /* The rest of the cut body is skipped until a message starts. */
+    send_s(&r, PS_TOCLIENT, "cde\r\n0\r\n\r\n");
+    send_s(&r, PS_TOSERVER, "GET /next HTTP/1.1\r\nHost: h\r\n\r\n");
+    send_s(&r, PS_TOCLIENT, "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
     rig_close(&r);
-    cr_assert_eq(r.s.n_done, 1, "input after the refused gap is ignored");
+    cr_assert_eq(r.s.n_done, 2, "the transaction after the gap is parsed");
+    cr_assert_str_eq(field(&r, 1, HTTP_F_URI_RAW), "/next");
+    cr_assert_eq(r.s.tx[1].status, 204);
+    cr_assert_eq(r.s.tx[1].done, 1, "reported once, under the next tx id");
     cr_assert_eq(http_conn_live_tx(r.hc), 0);
     rig_free(&r);
 }
@@ -968,6 +975,24 @@ Test(http, missing_host_on_http11_is_an_anomaly_once)
     rig_free(&r);
 }
 
+Test(http, anomaly_events_per_connection_are_bounded)
+{
+    struct rig r;
+    rig_open(&r);
+    char req[128];
+    for (int i = 0; i < 400; i++) {
+        int n = snprintf(req, sizeof(req), "GET /%d HTTP/1.1\r\nHost: h\r\nbad line\r\n\r\n", i);
+        send_n(&r, PS_TOSERVER, req, (size_t)n);
+        send_s(&r, PS_TOCLIENT, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    }
+    rig_close(&r);
+    cr_assert_eq(r.s.n_done, 400, "parsing goes on past the event cap");
+    cr_assert_eq(r.s.n_events, (size_t)HTTP_EVENTS_MAX + 1);
+    cr_assert_str_eq(r.s.events[0], "REQUEST_FIELD_MISSING_COLON");
+    cr_assert_str_eq(r.s.last_event, "TOO_MANY_WARNINGS");
+    rig_free(&r);
+}
+
 /* `repeat` copies of a 64 KiB run of 'A', gzipped; returns the size. */
 static size_t gzip_run(size_t repeat, uint8_t *out, size_t cap)
 {
@@ -1167,7 +1192,8 @@ Test(http_probe, short_request_chunks_decide_only_on_known_methods)
     cr_assert(probe_s(PS_TOSERVER, "GET http:/"));
     cr_assert_not(probe_s(PS_TOSERVER, "XY"));
     cr_assert_not(probe_s(PS_TOSERVER, "FOO "));
-    cr_assert_not(probe_s(PS_TOSERVER, "GET http:x"));
+    cr_assert(probe_s(PS_TOSERVER, "GET http:x"), "a known method and a space suffice");
+    cr_assert_not(probe_s(PS_TOSERVER, "FOO http:x"));
     cr_assert(probe_s(PS_TOSERVER, "FOO /"), "a token and an origin-form target");
 }
 

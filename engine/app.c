@@ -162,7 +162,6 @@ void app_handle_tcp(struct app_ctx *ac, struct flow *f, enum flow_dir dir,
         }
         f->app = af;
     }
-    af->f = f;
     stream_handle_packet(ac->stream, af->ss, (enum ps_dir)dir, p, &af->sops);
 }
 
@@ -171,7 +170,6 @@ const char *app_flow_end(struct app_ctx *ac, struct flow *f, ps_time_t now)
     struct app_flow *af = f->app;
     if (af == NULL)
         return NULL;
-    af->f = f;
     stream_session_close(ac->stream, af->ss, now, &af->sops);
     const char *name = af->proto == APP_HTTP ? "http" : af->proto == APP_FAILED ? "failed" : NULL;
     if (af->hc != NULL) {

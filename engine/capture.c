@@ -22,7 +22,6 @@
 struct capture {
     char **names;
     unsigned nfiles, cap;
-    uint64_t total_size;
     char *bpf;
     pcap_t *cur;          /* file being read, NULL between files */
     unsigned cur_idx;     /* index of cur, or of the next file to open */
@@ -203,14 +202,10 @@ struct capture *capture_open(const char *const *paths, int npaths, const char *b
         pcap_t *pc = capture_open_one(c, i, why, err, errlen);
         if (pc == NULL)
             goto fail;
-        if (strcmp(c->names[i], "-") == 0) {
+        if (strcmp(c->names[i], "-") == 0)
             c->stdin_handle = pc;
-        } else {
-            struct stat sb;
-            if (stat(c->names[i], &sb) == 0)
-                c->total_size += (uint64_t)sb.st_size;
+        else
             pcap_close(pc);
-        }
     }
     *why = CAPTURE_OK;
     err[0] = '\0';
@@ -296,16 +291,6 @@ const char *capture_file_name(const struct capture *c, unsigned file_idx)
     if (file_idx >= c->nfiles)
         return "";
     return strcmp(c->names[file_idx], "-") == 0 ? "stdin" : c->names[file_idx];
-}
-
-unsigned capture_file_count(const struct capture *c)
-{
-    return c->nfiles;
-}
-
-uint64_t capture_total_size(const struct capture *c)
-{
-    return c->total_size;
 }
 
 const struct capture_stats *capture_stats(const struct capture *c)

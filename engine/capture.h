@@ -51,9 +51,6 @@ int capture_next(struct capture *c, struct packet *p);
 
 /* Names of the inputs, indexed by packet.file_idx; stable until close. */
 const char *capture_file_name(const struct capture *c, unsigned file_idx);
-unsigned capture_file_count(const struct capture *c);
-/* Total bytes of the input files (0 when unknown, e.g. stdin). */
-uint64_t capture_total_size(const struct capture *c);
 
 const struct capture_stats *capture_stats(const struct capture *c);
 

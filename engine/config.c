@@ -46,7 +46,7 @@ static const struct config_knob knobs[] = {
     {"stream-gap-bound", CONFIG_SIZE, OFF(stream_gap_bound), 1 * KIB, 1 * GIB, 256 * KIB,
      "bytes of later data that may wait behind a hole in a TCP stream before the hole is skipped"},
     {"http-body-limit", CONFIG_SIZE, OFF(http_body_limit), 0, 1 * GIB, 1 * MIB,
-     "decoded body bytes inspected per HTTP transaction and direction"},
+     "decoded body bytes inspected per HTTP transaction and direction; 0 means no limit"},
     {"http-decompress-limit", CONFIG_SIZE, OFF(http_decompress_limit), 64 * KIB, 4 * GIB, 50 * MIB,
      "decompressed bytes allowed per HTTP body (guards against decompression bombs)"},
     {"community-id-seed", CONFIG_COUNT, OFF(community_id_seed), 0, 65535, 0,

@@ -235,19 +235,26 @@ static bool eve_thread_reserve(struct eve_thread *t, size_t need)
 void eve_thread_emit(struct eve_thread *t, json_t *ev)
 {
     const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII;
-    size_t need = json_dumpb(ev, NULL, 0, flags);
-    if (need == 0 || !eve_thread_reserve(t, need + 1)) {
+    /* Serialise straight into the buffer; only a line that does not fit in
+     * what is left is serialised a second time, after making room. */
+    size_t room = t->cap - t->len;
+    size_t need = json_dumpb(ev, t->buf + t->len, room > 0 ? room - 1 : 0, flags);
+    if (need != 0 && need + 1 > room) {
+        if (eve_thread_reserve(t, need + 1))
+            need = json_dumpb(ev, t->buf + t->len, need, flags);
+        else
+            need = 0;
+    }
+    json_decref(ev);
+    if (need == 0) {
         pthread_mutex_lock(&t->out->lock);
         t->out->st.too_large++;
         pthread_mutex_unlock(&t->out->lock);
-        json_decref(ev);
         return;
     }
-    json_dumpb(ev, t->buf + t->len, need, flags);
     t->len += need;
     t->buf[t->len++] = '\n';
     t->lines++;
-    json_decref(ev);
     if (t->len >= EVE_BUF_FLUSH)
         eve_thread_flush(t);
 }

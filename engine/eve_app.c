@@ -10,12 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void set_slice(json_t *o, const char *key, struct ps_slice s)
-{
-    if (s.len > 0)
-        json_object_set_new(o, key, json_stringn((const char *)s.ptr, s.len));
-}
-
 /* jansson refuses invalid UTF-8; bytes >= 0x80 are mapped one to one to
  * U+0080..U+00FF (Latin-1), so nothing from the wire is lost or rejected. */
 static json_t *json_bytes(struct ps_slice s)
@@ -73,7 +67,7 @@ json_t *eve_http_object(struct eve_thread *t, const struct http_tx *tx)
     set_bytes(h, "http_content_type", http_tx_field(tx, HTTP_F_RESPONSE_CONTENT_TYPE));
     set_bytes(h, "http_refer", http_tx_field(tx, HTTP_F_REFERER));
     set_bytes(h, "http_method", http_tx_field(tx, HTTP_F_METHOD));
-    set_slice(h, "protocol", http_tx_field(tx, HTTP_F_PROTOCOL));
+    set_bytes(h, "protocol", http_tx_field(tx, HTTP_F_PROTOCOL));
     int status = http_tx_status(tx);
     if (status >= 0)
         json_object_set_new(h, "status", json_integer(status));

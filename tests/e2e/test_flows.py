@@ -165,3 +165,20 @@ def tcp_flows_match_tshark_conversations():
     pcap, _ = generate(7, "--sessions", "50", "--ipv6", "30", "--vlan", "10")
     events = analyse(pcap, "--threads", "2")
     compare_with_tshark(pcap, events)
+
+
+@test
+def generator_truth_agrees_with_tshark():
+    """The oracle the other tests lean on is itself checked by tshark."""
+    import sys
+    from harness import ROOT
+    check = os.path.join(ROOT, "tests", "e2e", "check_truth_tshark.py")
+    for opts in (("--sessions", "30", "--ipv6", "30", "--vlan", "20", "--qinq", "5"),
+                 ("--sessions", "30", "--frag", "10", "--reorder", "5", "--retransmit", "3",
+                  "--midstream", "10"),
+                 ("--sessions", "15", "--linktype", "sll2")):
+        pcap, _ = generate(31, *opts)
+        p = subprocess.run([sys.executable, check, pcap, pcap[:-5] + ".truth.json"],
+                           capture_output=True, text=True)
+        assert p.returncode == 0, f"{opts}: {p.stdout[-800:]} {p.stderr[-400:]}"
+        assert " 0 failed" in p.stdout, p.stdout[-400:]

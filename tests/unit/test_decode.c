@@ -13,42 +13,9 @@
 #include <string.h>
 
 #include "decode.h"
+#include "frame_build.h"
 
 /* ---- frame builder ---------------------------------------------------- */
-
-struct fb {
-    uint8_t b[512];
-    uint32_t n;
-};
-
-static void fb_u8(struct fb *f, uint8_t v)
-{
-    f->b[f->n++] = v;
-}
-
-static void fb_be16(struct fb *f, uint16_t v)
-{
-    fb_u8(f, (uint8_t)(v >> 8));
-    fb_u8(f, (uint8_t)v);
-}
-
-static void fb_be32(struct fb *f, uint32_t v)
-{
-    fb_be16(f, (uint16_t)(v >> 16));
-    fb_be16(f, (uint16_t)v);
-}
-
-static void fb_bytes(struct fb *f, const void *p, uint32_t n)
-{
-    memcpy(f->b + f->n, p, n);
-    f->n += n;
-}
-
-static void fb_zero(struct fb *f, uint32_t n)
-{
-    memset(f->b + f->n, 0, n);
-    f->n += n;
-}
 
 static const uint8_t MAC_DST[6] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55};
 static const uint8_t MAC_SRC[6] = {0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb};
@@ -57,82 +24,82 @@ static const uint8_t V4_DST[4] = {10, 0, 0, 2};
 static const uint8_t V6_SRC[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 static const uint8_t V6_DST[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
 
-static void put_eth(struct fb *f, uint16_t type)
+static void put_eth(struct frame *f, uint16_t type)
 {
-    fb_bytes(f, MAC_DST, 6);
-    fb_bytes(f, MAC_SRC, 6);
-    fb_be16(f, type);
+    fr_bytes(f, MAC_DST, 6);
+    fr_bytes(f, MAC_SRC, 6);
+    fr_be16(f, type);
 }
 
-static void put_tag(struct fb *f, uint16_t vid, uint16_t next_type)
+static void put_tag(struct frame *f, uint16_t vid, uint16_t next_type)
 {
-    fb_be16(f, vid);
-    fb_be16(f, next_type);
+    fr_be16(f, vid);
+    fr_be16(f, next_type);
 }
 
 /* IPv4 header with opts (a multiple of 4 bytes) and the given total length. */
-static void put_ipv4_full(struct fb *f, uint16_t total, uint8_t proto, const uint8_t *opts,
+static void put_ipv4_full(struct frame *f, uint16_t total, uint8_t proto, const uint8_t *opts,
                           uint32_t optlen)
 {
-    fb_u8(f, (uint8_t)(0x40 | (5 + optlen / 4)));
-    fb_u8(f, 0);
-    fb_be16(f, total);
-    fb_be16(f, 0x1234);
-    fb_be16(f, 0x4000); /* DF */
-    fb_u8(f, 64);
-    fb_u8(f, proto);
-    fb_be16(f, 0);
-    fb_bytes(f, V4_SRC, 4);
-    fb_bytes(f, V4_DST, 4);
+    fr_u8(f, (uint8_t)(0x40 | (5 + optlen / 4)));
+    fr_u8(f, 0);
+    fr_be16(f, total);
+    fr_be16(f, 0x1234);
+    fr_be16(f, 0x4000); /* DF */
+    fr_u8(f, 64);
+    fr_u8(f, proto);
+    fr_be16(f, 0);
+    fr_bytes(f, V4_SRC, 4);
+    fr_bytes(f, V4_DST, 4);
     if (optlen)
-        fb_bytes(f, opts, optlen);
+        fr_bytes(f, opts, optlen);
 }
 
-static void put_ipv4(struct fb *f, uint8_t proto, uint16_t l4len)
+static void put_ipv4(struct frame *f, uint8_t proto, uint16_t l4len)
 {
     put_ipv4_full(f, (uint16_t)(20 + l4len), proto, NULL, 0);
 }
 
-static void put_ipv6(struct fb *f, uint8_t nh, uint16_t plen)
+static void put_ipv6(struct frame *f, uint8_t nh, uint16_t plen)
 {
-    fb_be32(f, 0x60000000);
-    fb_be16(f, plen);
-    fb_u8(f, nh);
-    fb_u8(f, 64);
-    fb_bytes(f, V6_SRC, 16);
-    fb_bytes(f, V6_DST, 16);
+    fr_be32(f, 0x60000000);
+    fr_be16(f, plen);
+    fr_u8(f, nh);
+    fr_u8(f, 64);
+    fr_bytes(f, V6_SRC, 16);
+    fr_bytes(f, V6_DST, 16);
 }
 
-static void put_tcp(struct fb *f, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+static void put_tcp(struct frame *f, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
                     uint8_t flags, const uint8_t *opts, uint32_t optlen)
 {
-    fb_be16(f, sport);
-    fb_be16(f, dport);
-    fb_be32(f, seq);
-    fb_be32(f, ack);
-    fb_u8(f, (uint8_t)((5 + optlen / 4) << 4));
-    fb_u8(f, flags);
-    fb_be16(f, 8192);
-    fb_be16(f, 0);
-    fb_be16(f, 0);
+    fr_be16(f, sport);
+    fr_be16(f, dport);
+    fr_be32(f, seq);
+    fr_be32(f, ack);
+    fr_u8(f, (uint8_t)((5 + optlen / 4) << 4));
+    fr_u8(f, flags);
+    fr_be16(f, 8192);
+    fr_be16(f, 0);
+    fr_be16(f, 0);
     if (optlen)
-        fb_bytes(f, opts, optlen);
+        fr_bytes(f, opts, optlen);
 }
 
-static void put_udp(struct fb *f, uint16_t sport, uint16_t dport, uint16_t ulen)
+static void put_udp(struct frame *f, uint16_t sport, uint16_t dport, uint16_t ulen)
 {
-    fb_be16(f, sport);
-    fb_be16(f, dport);
-    fb_be16(f, ulen);
-    fb_be16(f, 0);
+    fr_be16(f, sport);
+    fr_be16(f, dport);
+    fr_be16(f, ulen);
+    fr_be16(f, 0);
 }
 
-static void put_icmp(struct fb *f, uint8_t type, uint8_t code)
+static void put_icmp(struct frame *f, uint8_t type, uint8_t code)
 {
-    fb_u8(f, type);
-    fb_u8(f, code);
-    fb_be16(f, 0);
-    fb_be32(f, 0x00010002); /* identifier 1, sequence 2 */
+    fr_u8(f, type);
+    fr_u8(f, code);
+    fr_be16(f, 0);
+    fr_be32(f, 0x00010002); /* identifier 1, sequence 2 */
 }
 
 /* ---- decoding helpers ------------------------------------------------- */
@@ -228,7 +195,7 @@ Test(decode, ethernet_ipv4_tcp_fills_the_view)
 
 Test(decode, vlan_single_tag_reads_vid_and_inner_ipv4)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_eth(&f, 0x8100);
     put_tag(&f, 0x2064, 0x0800); /* priority 1, VID 100 */
     put_ipv4(&f, 17, 8);
@@ -249,7 +216,7 @@ Test(decode, vlan_single_tag_reads_vid_and_inner_ipv4)
 
 Test(decode, vlan_qinq_reads_inner_ipv4)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_eth(&f, 0x88a8);
     put_tag(&f, 10, 0x8100);
     put_tag(&f, 20, 0x0800);
@@ -274,7 +241,7 @@ Test(decode, vlan_qinq_reads_inner_ipv4)
 
 Test(decode, vlan_three_tags_including_9100_are_accepted)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_eth(&f, 0x9100);
     put_tag(&f, 1, 0x88a8);
     put_tag(&f, 2, 0x8100);
@@ -295,7 +262,7 @@ Test(decode, vlan_three_tags_including_9100_are_accepted)
 
 Test(decode, vlan_fourth_tag_is_too_many_layers)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_eth(&f, 0x8100);
     put_tag(&f, 1, 0x8100);
     put_tag(&f, 2, 0x8100);
@@ -315,9 +282,9 @@ Test(decode, vlan_fourth_tag_is_too_many_layers)
 
 Test(decode, vlan_tag_cut_short_is_header_too_small)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_eth(&f, 0x8100);
-    fb_be16(&f, 5); /* only half a tag */
+    fr_be16(&f, 5); /* only half a tag */
     struct decoder *d = new_decoder();
     struct packet p;
     cr_assert_eq(run(d, &p, DLT_EN10MB, f.b, f.n), DECODE_INVALID);
@@ -337,9 +304,9 @@ Test(decode, ethernet_shorter_than_header_is_invalid)
 
 Test(decode, arp_is_counted_and_not_a_flow)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_eth(&f, 0x0806);
-    fb_zero(&f, 28);
+    fr_zero(&f, 28);
     struct decoder *d = new_decoder();
     struct packet p;
     cr_assert_eq(run(d, &p, DLT_EN10MB, f.b, f.n), DECODE_NOFLOW);
@@ -351,9 +318,9 @@ Test(decode, arp_is_counted_and_not_a_flow)
 
 Test(decode, unknown_ethertype_is_counted_but_not_invalid)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_eth(&f, 0x88cc); /* LLDP */
-    fb_zero(&f, 30);
+    fr_zero(&f, 30);
     struct decoder *d = new_decoder();
     struct packet p;
     cr_assert_eq(run(d, &p, DLT_EN10MB, f.b, f.n), DECODE_NOFLOW);
@@ -366,16 +333,16 @@ Test(decode, unknown_ethertype_is_counted_but_not_invalid)
 
 Test(decode, sll_reads_protocol_at_offset_14)
 {
-    struct fb f = {0};
-    fb_be16(&f, 0);      /* packet type: to us */
-    fb_be16(&f, 1);      /* ARPHRD_ETHER */
-    fb_be16(&f, 6);      /* address length */
-    fb_bytes(&f, MAC_SRC, 6);
-    fb_zero(&f, 2);
-    fb_be16(&f, 0x0800); /* protocol, offset 14 */
+    struct frame f = {0};
+    fr_be16(&f, 0);      /* packet type: to us */
+    fr_be16(&f, 1);      /* ARPHRD_ETHER */
+    fr_be16(&f, 6);      /* address length */
+    fr_bytes(&f, MAC_SRC, 6);
+    fr_zero(&f, 2);
+    fr_be16(&f, 0x0800); /* protocol, offset 14 */
     put_ipv4(&f, 17, 12);
     put_udp(&f, 40000, 53, 12);
-    fb_be32(&f, 0xdeadbeef);
+    fr_be32(&f, 0xdeadbeef);
     struct decoder *d = new_decoder();
     struct packet p;
     cr_assert_eq(run(d, &p, DLT_LINUX_SLL, f.b, f.n), DECODE_FLOW);
@@ -401,15 +368,15 @@ Test(decode, sll_shorter_than_header_is_invalid)
 
 Test(decode, sll2_reads_protocol_at_offset_0)
 {
-    struct fb f = {0};
-    fb_be16(&f, 0x86dd); /* protocol */
-    fb_be16(&f, 0);      /* reserved */
-    fb_be32(&f, 3);      /* interface index */
-    fb_be16(&f, 1);      /* ARPHRD_ETHER */
-    fb_u8(&f, 4);        /* packet type: outgoing */
-    fb_u8(&f, 6);
-    fb_bytes(&f, MAC_SRC, 6);
-    fb_zero(&f, 2);
+    struct frame f = {0};
+    fr_be16(&f, 0x86dd); /* protocol */
+    fr_be16(&f, 0);      /* reserved */
+    fr_be32(&f, 3);      /* interface index */
+    fr_be16(&f, 1);      /* ARPHRD_ETHER */
+    fr_u8(&f, 4);        /* packet type: outgoing */
+    fr_u8(&f, 6);
+    fr_bytes(&f, MAC_SRC, 6);
+    fr_zero(&f, 2);
     put_ipv6(&f, 6, 20);
     put_tcp(&f, 8080, 33000, 0xfffffff0, 5, TCP_ACK, NULL, 0);
     struct decoder *d = new_decoder();
@@ -439,9 +406,9 @@ Test(decode, sll2_shorter_than_header_is_invalid)
 }
 
 /* A loopback frame: 4-byte family as given, then IPv4 or IPv6 UDP. */
-static void put_null_frame(struct fb *f, const uint8_t family[4], bool v6)
+static void put_null_frame(struct frame *f, const uint8_t family[4], bool v6)
 {
-    fb_bytes(f, family, 4);
+    fr_bytes(f, family, 4);
     if (v6)
         put_ipv6(f, 17, 8);
     else
@@ -465,7 +432,7 @@ Test(decode, null_family_in_either_byte_order)
     };
     struct decoder *d = new_decoder();
     for (size_t i = 0; i < PS_ARRAY_LEN(cases); i++) {
-        struct fb f = {0};
+        struct frame f = {0};
         put_null_frame(&f, cases[i].family, cases[i].v6);
         struct packet p;
         cr_assert_eq(run(d, &p, DLT_NULL, f.b, f.n), DECODE_FLOW, "case %zu", i);
@@ -484,7 +451,7 @@ Test(decode, loop_family_is_network_order)
     static const uint8_t inet6[4] = {0, 0, 0, 28};
     static const uint8_t inet[4] = {0, 0, 0, 2};
     struct decoder *d = new_decoder();
-    struct fb f = {0};
+    struct frame f = {0};
     struct packet p;
     put_null_frame(&f, inet6, true);
     cr_assert_eq(run(d, &p, DLT_LOOP, f.b, f.n), DECODE_FLOW);
@@ -501,7 +468,7 @@ Test(decode, null_unsupported_family_and_short_header_are_invalid)
 {
     static const uint8_t appletalk[4] = {16, 0, 0, 0};
     struct decoder *d = new_decoder();
-    struct fb f = {0};
+    struct frame f = {0};
     struct packet p;
     put_null_frame(&f, appletalk, false);
     cr_assert_eq(run(d, &p, DLT_NULL, f.b, f.n), DECODE_INVALID);
@@ -514,7 +481,7 @@ Test(decode, null_unsupported_family_and_short_header_are_invalid)
 
 Test(decode, raw_ip_under_every_raw_linktype)
 {
-    struct fb v4 = {0}, v6 = {0};
+    struct frame v4 = {0}, v6 = {0};
     put_ipv4(&v4, 6, 20);
     put_tcp(&v4, 1, 2, 3, 4, TCP_ACK, NULL, 0);
     put_ipv6(&v6, 17, 8);
@@ -586,11 +553,11 @@ Test(decode, ipv4_options_are_skipped_to_reach_tcp)
 {
     /* router alert (4 bytes), then NOP NOP NOP EOL */
     static const uint8_t opts[8] = {0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00};
-    struct fb f = {0};
+    struct frame f = {0};
     put_eth(&f, 0x0800);
     put_ipv4_full(&f, 28 + 20 + 3, 6, opts, sizeof(opts));
     put_tcp(&f, 2000, 21, 99, 0, TCP_SYN, NULL, 0);
-    fb_bytes(&f, "abc", 3);
+    fr_bytes(&f, "abc", 3);
     struct decoder *d = new_decoder();
     struct packet p;
     cr_assert_eq(run(d, &p, DLT_EN10MB, f.b, f.n), DECODE_FLOW);
@@ -608,7 +575,7 @@ Test(decode, ipv4_bad_option_lengths_are_counted_and_packet_kept)
     static const uint8_t overrun[4] = {0x01, 0x83, 0x09, 0x00};   /* 9 > 3 left */
     struct decoder *d = new_decoder();
     struct packet p;
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv4_full(&f, 24 + 8, 17, zero_len, 4);
     put_udp(&f, 7, 8, 8);
     cr_assert_eq(run(d, &p, DLT_RAW, f.b, f.n), DECODE_FLOW);
@@ -627,7 +594,7 @@ Test(decode, ipv4_bad_option_lengths_are_counted_and_packet_kept)
 
 Test(decode, ipv4_ihl_below_five_is_hlen_too_small)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv4(&f, 6, 20);
     put_tcp(&f, 1, 2, 0, 0, 0, NULL, 0);
     f.b[0] = 0x44;
@@ -641,7 +608,7 @@ Test(decode, ipv4_ihl_below_five_is_hlen_too_small)
 
 Test(decode, ipv4_ihl_beyond_capture_is_pkt_too_small)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv4(&f, 6, 0);
     f.b[0] = 0x4f; /* 60-byte header in a 20-byte packet */
     struct decoder *d = new_decoder();
@@ -653,7 +620,7 @@ Test(decode, ipv4_ihl_beyond_capture_is_pkt_too_small)
 
 Test(decode, ipv4_total_length_below_ihl_is_invalid)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv4_full(&f, 19, 6, NULL, 0);
     put_tcp(&f, 1, 2, 0, 0, 0, NULL, 0);
     struct decoder *d = new_decoder();
@@ -665,7 +632,7 @@ Test(decode, ipv4_total_length_below_ihl_is_invalid)
 
 Test(decode, ipv4_ethertype_with_version_6_is_wrong_version)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_eth(&f, 0x0800);
     put_ipv6(&f, 17, 8);
     put_udp(&f, 1, 2, 8);
@@ -679,11 +646,11 @@ Test(decode, ipv4_ethertype_with_version_6_is_wrong_version)
 Test(decode, truncated_capture_still_decodes_complete_tcp_header)
 {
     /* announced: 20 + 20 + 100 payload; captured: 14 + 20 + 20 + 30 */
-    struct fb f = {0};
+    struct frame f = {0};
     put_eth(&f, 0x0800);
     put_ipv4(&f, 6, 120);
     put_tcp(&f, 3333, 80, 1, 1, TCP_ACK, NULL, 0);
-    fb_zero(&f, 30);
+    fr_zero(&f, 30);
     struct decoder *d = new_decoder();
     struct packet p;
     cr_assert_eq(run(d, &p, DLT_EN10MB, f.b, f.n), DECODE_FLOW);
@@ -697,7 +664,7 @@ Test(decode, truncated_capture_still_decodes_complete_tcp_header)
 
 Test(decode, truncation_inside_tcp_header_is_invalid_with_one_reason)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_eth(&f, 0x0800);
     put_ipv4(&f, 6, 20);
     put_tcp(&f, 3333, 80, 1, 1, TCP_ACK, NULL, 0);
@@ -714,11 +681,11 @@ Test(decode, truncation_inside_tcp_header_is_invalid_with_one_reason)
 Test(decode, ethernet_padding_is_not_payload)
 {
     /* TCP ACK without payload: 54 bytes, padded to the 60-byte minimum */
-    struct fb f = {0};
+    struct frame f = {0};
     put_eth(&f, 0x0800);
     put_ipv4(&f, 6, 20);
     put_tcp(&f, 80, 50000, 5, 6, TCP_ACK, NULL, 0);
-    fb_bytes(&f, "\xaa\xbb\xcc\xdd\xee\xff", 6);
+    fr_bytes(&f, "\xaa\xbb\xcc\xdd\xee\xff", 6);
     struct decoder *d = new_decoder();
     struct packet p;
     cr_assert_eq(run(d, &p, DLT_EN10MB, f.b, f.n), DECODE_FLOW);
@@ -732,7 +699,7 @@ Test(decode, ethernet_padding_is_not_payload)
     put_eth(&f, 0x0800);
     put_ipv4(&f, 17, 10);
     put_udp(&f, 53, 53, 10);
-    fb_bytes(&f, "hi\0\0\0\0", 6);
+    fr_bytes(&f, "hi\0\0\0\0", 6);
     cr_assert_eq(run(d, &p, DLT_EN10MB, f.b, f.n), DECODE_FLOW);
     cr_assert_eq(p.payload_off, 42);
     cr_assert_eq(p.payload_len, 2);
@@ -743,9 +710,9 @@ Test(decode, ethernet_padding_is_not_payload)
 
 Test(decode, other_ip_protocol_is_counted_not_a_flow)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv4(&f, 47, 4); /* GRE */
-    fb_be32(&f, 0x00000800);
+    fr_be32(&f, 0x00000800);
     struct decoder *d = new_decoder();
     struct packet p;
     cr_assert_eq(run(d, &p, DLT_RAW, f.b, f.n), DECODE_NOFLOW);
@@ -760,17 +727,17 @@ Test(decode, other_ip_protocol_is_counted_not_a_flow)
 
 Test(decode, ipv6_hop_by_hop_and_destination_options_then_tcp)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_eth(&f, 0x86dd);
     put_ipv6(&f, 0, 8 + 16 + 20 + 4);
     /* hop-by-hop: next 60, 8 bytes, router alert option then PadN(0) */
     static const uint8_t hbh[8] = {60, 0, 0x05, 0x02, 0x00, 0x00, 0x01, 0x00};
     /* destination options: next TCP, 16 bytes, Pad1 then PadN(11) */
     static const uint8_t dst[16] = {6, 1, 0x00, 0x01, 11, 0};
-    fb_bytes(&f, hbh, 8);
-    fb_bytes(&f, dst, 16);
+    fr_bytes(&f, hbh, 8);
+    fr_bytes(&f, dst, 16);
     put_tcp(&f, 44321, 80, 0x01020304, 0x0a0b0c0d, TCP_PSH | TCP_ACK, NULL, 0);
-    fb_bytes(&f, "data", 4);
+    fr_bytes(&f, "data", 4);
     struct decoder *d = new_decoder();
     struct packet p;
     cr_assert_eq(run(d, &p, DLT_EN10MB, f.b, f.n), DECODE_FLOW);
@@ -789,14 +756,14 @@ Test(decode, ipv6_hop_by_hop_and_destination_options_then_tcp)
 
 Test(decode, ipv6_routing_and_auth_headers_then_udp)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv6(&f, 43, 24 + 16 + 8);
     /* routing: next AH, 24 bytes (len 2) */
     static const uint8_t rh[24] = {51, 2, 0, 0};
     /* AH: next UDP, payload len 2 -> (2 + 2) * 4 = 16 bytes */
     static const uint8_t ah[16] = {17, 2};
-    fb_bytes(&f, rh, 24);
-    fb_bytes(&f, ah, 16);
+    fr_bytes(&f, rh, 24);
+    fr_bytes(&f, ah, 16);
     put_udp(&f, 500, 500, 8);
     struct decoder *d = new_decoder();
     struct packet p;
@@ -809,10 +776,10 @@ Test(decode, ipv6_routing_and_auth_headers_then_udp)
 
 Test(decode, ipv6_truncated_extension_header_is_invalid)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv6(&f, 60, 16);
     static const uint8_t dst[16] = {6, 3}; /* claims 32 bytes, 16 present */
-    fb_bytes(&f, dst, 16);
+    fr_bytes(&f, dst, 16);
     struct decoder *d = new_decoder();
     struct packet p;
     cr_assert_eq(run(d, &p, DLT_RAW, f.b, f.n), DECODE_INVALID);
@@ -826,10 +793,10 @@ Test(decode, ipv6_truncated_extension_header_is_invalid)
 
 Test(decode, ipv6_bad_option_length_is_counted_and_packet_kept)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv6(&f, 0, 8 + 8);
     static const uint8_t hbh[8] = {17, 0, 0x1e, 0x09}; /* option of 9 > 4 left */
-    fb_bytes(&f, hbh, 8);
+    fr_bytes(&f, hbh, 8);
     put_udp(&f, 1, 2, 8);
     struct decoder *d = new_decoder();
     struct packet p;
@@ -841,7 +808,7 @@ Test(decode, ipv6_bad_option_length_is_counted_and_packet_kept)
 
 Test(decode, ipv6_no_next_header_is_not_a_flow)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv6(&f, 59, 0);
     struct decoder *d = new_decoder();
     struct packet p;
@@ -853,12 +820,12 @@ Test(decode, ipv6_no_next_header_is_not_a_flow)
 
 Test(decode, ipv6_atomic_fragment_is_decoded_in_place)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv6(&f, 44, 8 + 8);
-    fb_u8(&f, 17);
-    fb_u8(&f, 0);
-    fb_be16(&f, 0); /* offset 0, M clear */
-    fb_be32(&f, 0xabcdef01);
+    fr_u8(&f, 17);
+    fr_u8(&f, 0);
+    fr_be16(&f, 0); /* offset 0, M clear */
+    fr_be32(&f, 0xabcdef01);
     put_udp(&f, 123, 123, 8);
     struct decoder *d = new_decoder();
     struct packet p;
@@ -872,10 +839,10 @@ Test(decode, ipv6_atomic_fragment_is_decoded_in_place)
 
 Test(decode, ipv6_truncated_payload_keeps_flow)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv6(&f, 17, 8 + 100);
     put_udp(&f, 1000, 2000, 108);
-    fb_zero(&f, 10);
+    fr_zero(&f, 10);
     struct decoder *d = new_decoder();
     struct packet p;
     cr_assert_eq(run(d, &p, DLT_RAW, f.b, f.n), DECODE_FLOW);
@@ -887,7 +854,7 @@ Test(decode, ipv6_truncated_payload_keeps_flow)
 
 Test(decode, ipv6_header_cut_or_wrong_version_is_invalid)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv6(&f, 17, 8);
     put_udp(&f, 1, 2, 8);
     struct decoder *d = new_decoder();
@@ -907,7 +874,7 @@ Test(decode, tcp_window_scale_option_is_read)
     /* MSS 1460, NOP, WS 7, SACK permitted, timestamps, NOP NOP */
     static const uint8_t opts[20] = {0x02, 0x04, 0x05, 0xb4, 0x01, 0x03, 0x03, 0x07, 0x04, 0x02,
                                      0x08, 0x0a, 0, 0, 0, 1, 0, 0, 0, 0};
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv4(&f, 6, 40);
     put_tcp(&f, 50123, 443, 0x7fffffff, 0, TCP_SYN, opts, sizeof(opts));
     struct decoder *d = new_decoder();
@@ -923,7 +890,7 @@ Test(decode, tcp_window_scale_option_is_read)
 
 Test(decode, tcp_bad_data_offset_is_invalid)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv4(&f, 6, 20);
     put_tcp(&f, 1, 2, 0, 0, TCP_SYN, NULL, 0);
     struct decoder *d = new_decoder();
@@ -945,7 +912,7 @@ Test(decode, tcp_bad_option_length_is_counted_and_packet_kept)
     static const uint8_t overrun[4] = {0x01, 0x08, 0x0a, 0x00}; /* 10 > 3 left */
     struct decoder *d = new_decoder();
     struct packet p;
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv4(&f, 6, 24);
     put_tcp(&f, 1, 2, 0, 0, TCP_SYN, bad_ws, 4);
     cr_assert_eq(run(d, &p, DLT_RAW, f.b, f.n), DECODE_FLOW);
@@ -962,11 +929,11 @@ Test(decode, tcp_bad_option_length_is_counted_and_packet_kept)
 
 Test(decode, udp_fills_ports_and_payload)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_eth(&f, 0x0800);
     put_ipv4(&f, 17, 8 + 6);
     put_udp(&f, 51000, 514, 14);
-    fb_bytes(&f, "<13>hi", 6);
+    fr_bytes(&f, "<13>hi", 6);
     struct decoder *d = new_decoder();
     struct packet p;
     cr_assert_eq(run(d, &p, DLT_EN10MB, f.b, f.n), DECODE_FLOW);
@@ -985,7 +952,7 @@ Test(decode, udp_length_outside_datagram_is_invalid)
 {
     struct decoder *d = new_decoder();
     struct packet p;
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv4(&f, 17, 8);
     put_udp(&f, 1, 2, 9); /* longer than the IP payload */
     cr_assert_eq(run(d, &p, DLT_RAW, f.b, f.n), DECODE_INVALID);
@@ -1001,10 +968,10 @@ Test(decode, udp_length_outside_datagram_is_invalid)
 
 Test(decode, udp_length_shorter_than_datagram_bounds_payload)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv4(&f, 17, 8 + 8);
     put_udp(&f, 1, 2, 8 + 3);
-    fb_bytes(&f, "abcdefgh", 8);
+    fr_bytes(&f, "abcdefgh", 8);
     struct decoder *d = new_decoder();
     struct packet p;
     cr_assert_eq(run(d, &p, DLT_RAW, f.b, f.n), DECODE_FLOW);
@@ -1017,10 +984,10 @@ Test(decode, icmp_type_and_code_fill_the_ports)
 {
     struct decoder *d = new_decoder();
     struct packet p;
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv4(&f, 1, 8 + 4);
     put_icmp(&f, 8, 0); /* echo request */
-    fb_be32(&f, 0x61626364);
+    fr_be32(&f, 0x61626364);
     cr_assert_eq(run(d, &p, DLT_RAW, f.b, f.n), DECODE_FLOW);
     cr_assert_eq(p.proto, 1);
     cr_assert_eq(p.sport, 8);
@@ -1046,14 +1013,14 @@ Test(decode, icmp_header_cut_is_invalid_and_icmp_under_wrong_version_is_other)
 {
     struct decoder *d = new_decoder();
     struct packet p;
-    struct fb f = {0};
+    struct frame f = {0};
     put_ipv4(&f, 1, 4);
-    fb_be32(&f, 0x08000000);
+    fr_be32(&f, 0x08000000);
     cr_assert_eq(run(d, &p, DLT_RAW, f.b, f.n), DECODE_INVALID);
     cr_assert_eq(reason(d, DECODE_ICMPV4_PKT_TOO_SMALL), 1);
     f.n = 0;
     put_ipv6(&f, 58, 4);
-    fb_be32(&f, 0x80000000);
+    fr_be32(&f, 0x80000000);
     cr_assert_eq(run(d, &p, DLT_RAW, f.b, f.n), DECODE_INVALID);
     cr_assert_eq(reason(d, DECODE_ICMPV6_PKT_TOO_SMALL), 1);
     f.n = 0;
@@ -1069,9 +1036,9 @@ Test(decode, reused_packet_slot_keeps_nothing_from_before)
     struct decoder *d = new_decoder();
     struct packet p;
     cr_assert_eq(run(d, &p, DLT_EN10MB, ETH_IPV4_TCP, sizeof(ETH_IPV4_TCP)), DECODE_FLOW);
-    struct fb f = {0};
+    struct frame f = {0};
     put_eth(&f, 0x0806);
-    fb_zero(&f, 28);
+    fr_zero(&f, 28);
     /* same slot, no memset this time: decode must clear the view itself */
     p.data = f.b;
     p.caplen = p.wirelen = f.n;
@@ -1152,51 +1119,51 @@ Test(decode, every_cut_of_ethernet_ipv4_tcp_is_counted_exactly)
 
 Test(decode, every_cut_of_qinq_ipv6_extension_headers_udp_is_safe)
 {
-    struct fb f = {0};
+    struct frame f = {0};
     put_eth(&f, 0x88a8);
     put_tag(&f, 7, 0x8100);
     put_tag(&f, 8, 0x86dd);
     put_ipv6(&f, 0, 8 + 8 + 8 + 5);
     static const uint8_t hbh[8] = {60, 0, 0x01, 0x04, 0, 0, 0, 0};
     static const uint8_t dst[8] = {17, 0, 0x00, 0x01, 0x02, 0, 0, 0x00};
-    fb_bytes(&f, hbh, 8);
-    fb_bytes(&f, dst, 8);
+    fr_bytes(&f, hbh, 8);
+    fr_bytes(&f, dst, 8);
     put_udp(&f, 4500, 4500, 13);
-    fb_bytes(&f, "hello", 5);
+    fr_bytes(&f, "hello", 5);
     check_every_cut(DLT_EN10MB, f.b, f.n);
 }
 
 Test(decode, every_cut_of_sll_ipv4_options_icmp_is_safe)
 {
     static const uint8_t opts[4] = {0x01, 0x07, 0x03, 0x04}; /* NOP + 3-byte option */
-    struct fb f = {0};
-    fb_zero(&f, 14);
-    fb_be16(&f, 0x0800);
+    struct frame f = {0};
+    fr_zero(&f, 14);
+    fr_be16(&f, 0x0800);
     put_ipv4_full(&f, 24 + 8 + 3, 1, opts, 4);
     put_icmp(&f, 0, 0);
-    fb_bytes(&f, "xyz", 3);
+    fr_bytes(&f, "xyz", 3);
     check_every_cut(DLT_LINUX_SLL, f.b, f.n);
 }
 
 Test(decode, every_cut_of_sll2_ipv6_tcp_options_is_safe)
 {
     static const uint8_t opts[8] = {0x01, 0x03, 0x03, 0x02, 0x02, 0x04, 0x05, 0x78};
-    struct fb f = {0};
-    fb_be16(&f, 0x86dd);
-    fb_zero(&f, 18);
+    struct frame f = {0};
+    fr_be16(&f, 0x86dd);
+    fr_zero(&f, 18);
     put_ipv6(&f, 6, 28 + 2);
     put_tcp(&f, 1, 2, 3, 4, TCP_SYN, opts, 8);
-    fb_bytes(&f, "ok", 2);
+    fr_bytes(&f, "ok", 2);
     check_every_cut(DLT_LINUX_SLL2, f.b, f.n);
 }
 
 Test(decode, every_cut_of_null_and_raw_frames_is_safe)
 {
-    struct fb f = {0};
-    fb_bytes(&f, "\x02\x00\x00\x00", 4);
+    struct frame f = {0};
+    fr_bytes(&f, "\x02\x00\x00\x00", 4);
     put_ipv4(&f, 17, 8 + 4);
     put_udp(&f, 1, 2, 12);
-    fb_bytes(&f, "abcd", 4);
+    fr_bytes(&f, "abcd", 4);
     check_every_cut(DLT_NULL, f.b, f.n);
     check_every_cut(DLT_RAW, f.b + 4, f.n - 4);
     memcpy(f.b, "\x00\x00\x00\x02", 4);

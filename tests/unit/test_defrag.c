@@ -15,34 +15,7 @@
 #include <string.h>
 
 #include "decode.h"
-
-struct frame {
-    uint8_t b[2048];
-    uint32_t n;
-};
-
-static void fr_u8(struct frame *f, uint8_t v)
-{
-    f->b[f->n++] = v;
-}
-
-static void fr_be16(struct frame *f, uint16_t v)
-{
-    fr_u8(f, (uint8_t)(v >> 8));
-    fr_u8(f, (uint8_t)v);
-}
-
-static void fr_be32(struct frame *f, uint32_t v)
-{
-    fr_be16(f, (uint16_t)(v >> 16));
-    fr_be16(f, (uint16_t)v);
-}
-
-static void fr_bytes(struct frame *f, const void *p, uint32_t n)
-{
-    memcpy(f->b + f->n, p, n);
-    f->n += n;
-}
+#include "frame_build.h"
 
 static const uint8_t V4_SRC[4] = {192, 0, 2, 1};
 static const uint8_t V4_DST[4] = {198, 51, 100, 7};

@@ -106,3 +106,44 @@ Test(eve, unwritable_path_is_refused_with_the_reason)
     cr_assert(strstr(err, "/nonexistent-dir/eve.json") != NULL, "%s", err);
     cr_assert(strstr(err, "No such file") != NULL, "%s", err);
 }
+
+Test(eve, event_larger_than_the_thread_buffer_is_written_whole)
+{
+    char path[] = "/tmp/ps-eve-big-XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    char err[128];
+    struct eve_output *out = eve_output_open(path, EVE_ALL_TYPES, 0, err, sizeof(err));
+    struct eve_thread *t = eve_thread_create(out);
+    size_t big = 600 * 1024; /* the thread buffer starts at 256 KiB */
+    char *s = malloc(big + 1);
+    memset(s, 'x', big);
+    s[big] = '\0';
+    for (int i = 0; i < 3; i++) {
+        json_t *ev = eve_event_plain("stats", 1);
+        json_object_set_new(ev, "host", json_string(i == 1 ? s : "small"));
+        eve_thread_emit(t, ev);
+    }
+    eve_thread_destroy(t);
+    cr_assert_eq(eve_output_stats(out).events, 3);
+    cr_assert_eq(eve_output_close(out), PS_OK);
+
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int lines = 0;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        json_t *j = json_loads(line, 0, NULL);
+        cr_assert_not_null(j, "line %d is not whole JSON", lines);
+        const char *host = json_string_value(json_object_get(j, "host"));
+        cr_assert_eq(strlen(host), lines == 1 ? big : 5);
+        json_decref(j);
+        lines++;
+    }
+    free(line);
+    free(s);
+    fclose(f);
+    unlink(path);
+    cr_assert_eq(lines, 3);
+}

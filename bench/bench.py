@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Throughput benchmark: plainsight against a read-only floor, in one run.
 
-Generates (or reuses) a corpus with the project's generator, then runs,
-interleaved and repeated: the libpcap floor (bench/floor), `tcpdump -r FILE
--w /dev/null` when installed, and plainsight with --threads 1 and 2. Prints
-median wall time, packets/s, GB/s, peak RSS and the ratio to the floor.
+Generates (or reuses) a corpus with the project's generator (2 % of its
+sessions carry a planted secret), then runs, interleaved and repeated: the
+libpcap floor (bench/floor), `tcpdump -r FILE -w /dev/null` when installed,
+and plainsight with --threads 1 and 2, each without rules (--no-rules) and
+with the shipped rules. Prints median wall time, packets/s, GB/s, peak RSS,
+the ratio to the floor, and the cost of the rules (rules / no rules).
 
 usage: bench/bench.py [--size 1G] [--reps 3] [--corpus DIR] [--extra ARGS]
 """
@@ -22,12 +24,13 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
 def ensure_corpus(size, directory, seed):
     os.makedirs(directory, exist_ok=True)
-    pcap = os.path.join(directory, f"corpus-{size}-s{seed}.pcap")
+    pcap = os.path.join(directory, f"corpus-{size}-s{seed}-secrets.pcap")
     if not os.path.exists(pcap):
         print(f"generating {pcap} ...", file=sys.stderr, flush=True)
         subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen_traffic.py"),
                         "--seed", str(seed), "--size", size, "--ipv6", "20", "--vlan", "10",
-                        "--reorder", "2", "--retransmit", "1", "--out", pcap], check=True)
+                        "--reorder", "2", "--retransmit", "1", "--secrets", "2",
+                        "--out", pcap], check=True)
     with open(pcap[:-5] + ".truth.json") as f:
         truth = json.load(f)
     return pcap, truth
@@ -58,10 +61,11 @@ def main():
     configs = [("floor (libpcap read)", [floor, pcap])]
     if shutil.which("tcpdump"):
         configs.append(("tcpdump -r -w /dev/null", ["tcpdump", "-r", pcap, "-w", "/dev/null"]))
-    for n in (1, 2):
-        configs.append((f"plainsight --threads {n}",
-                        [args.bin, "-q", "-r", pcap, "-o", out, "--threads", str(n)]
-                        + args.extra.split()))
+    for rules, flag in (("no rules", ["--no-rules"]), ("rules", [])):
+        for n in (1, 2):
+            configs.append((f"plainsight {rules} -t{n}",
+                            [args.bin, "-q", "-r", pcap, "-o", out, "--threads", str(n)]
+                            + flag + args.extra.split()))
 
     times = {name: [] for name, _ in configs}
     for rep in range(args.reps):
@@ -82,6 +86,11 @@ def main():
         r = rss[name]
         print(f"{name:28} {t:8.2f} {pkts / t / 1e6:8.2f} {size / t / 1e9:7.2f} "
               f"{(f'{r:.0f}' if r else '-'):>8} {floor_t / t:9.2f}")
+    for n in (1, 2):
+        base = statistics.median(times[f"plainsight no rules -t{n}"])
+        ruled = statistics.median(times[f"plainsight rules -t{n}"])
+        print(f"rules cost, --threads {n}: {ruled / base:.2f}x the time without rules "
+              f"({base / ruled:.2f} of its throughput)")
 
 
 if __name__ == "__main__":

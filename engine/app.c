@@ -12,6 +12,7 @@
 
 #include "eve_app.h"
 #include "http.h"
+#include "inspect.h"
 
 enum app_proto { APP_UNKNOWN = 0, APP_HTTP, APP_FAILED };
 
@@ -28,13 +29,14 @@ struct app_flow {
 struct app_ctx {
     struct stream_ctx *stream;
     struct http_shared *http;
+    struct inspect_ctx *inspect;
     struct eve_thread *eve;
-    bool log_http, log_anomaly;
+    bool log_anomaly;
     struct app_stats st;
 };
 
-struct app_ctx *app_ctx_create(const struct ps_config *cfg, struct eve_thread *eve,
-                               struct eve_output *out)
+struct app_ctx *app_ctx_create(const struct ps_config *cfg, const struct detect_engine *de,
+                               bool unmask, struct eve_thread *eve, struct eve_output *out)
 {
     struct app_ctx *ac = calloc(1, sizeof(*ac));
     if (ac == NULL)
@@ -50,12 +52,12 @@ struct app_ctx *app_ctx_create(const struct ps_config *cfg, struct eve_thread *e
     };
     ac->stream = stream_ctx_create(&sc);
     ac->http = http_shared_create(&hc);
-    if (ac->stream == NULL || ac->http == NULL) {
+    ac->inspect = inspect_create(de, unmask, eve, out);
+    if (ac->stream == NULL || ac->http == NULL || ac->inspect == NULL) {
         app_ctx_destroy(ac);
         return NULL;
     }
     ac->eve = eve;
-    ac->log_http = eve_output_wants(out, EVE_HTTP);
     ac->log_anomaly = eve_output_wants(out, EVE_ANOMALY);
     return ac;
 }
@@ -66,17 +68,30 @@ void app_ctx_destroy(struct app_ctx *ac)
         return;
     stream_ctx_destroy(ac->stream);
     http_shared_destroy(ac->http);
+    inspect_destroy(ac->inspect);
     free(ac);
 }
 
 /* --- what the HTTP parser reports --- */
 
+static void app_http_body(void *ctx, const struct http_tx *tx, enum ps_dir dir,
+                          const uint8_t *data, size_t len)
+{
+    struct app_flow *af = ctx;
+    inspect_http_body(af->ac->inspect, tx, dir, data, len);
+}
+
 static void app_http_tx_done(void *ctx, const struct http_tx *tx, ps_time_t ts)
 {
     struct app_flow *af = ctx;
     af->ac->st.tx_http++;
-    if (af->ac->log_http)
-        eve_http_log(af->ac->eve, af->f, tx, ts);
+    inspect_http_tx(af->ac->inspect, af->f, tx, ts);
+}
+
+static void app_http_tx_release(void *ctx, void *user)
+{
+    struct app_flow *af = ctx;
+    inspect_http_release(af->ac->inspect, user);
 }
 
 static void app_http_event(void *ctx, const struct http_tx *tx, const char *event, ps_time_t ts)
@@ -97,7 +112,9 @@ static void app_detect(struct app_flow *af, enum ps_dir dir, const uint8_t *data
         af->ac->st.flows_failed++;
         return;
     }
-    af->hops = (struct http_ops){.tx_done = app_http_tx_done, .event = app_http_event, .ctx = af};
+    af->hops = (struct http_ops){.body = app_http_body, .tx_done = app_http_tx_done,
+                                 .event = app_http_event, .tx_release = app_http_tx_release,
+                                 .ctx = af};
     af->hc = http_conn_create(af->ac->http, &af->hops, ts);
     if (af->hc == NULL) {
         af->proto = APP_FAILED;
@@ -182,8 +199,10 @@ const char *app_flow_end(struct app_ctx *ac, struct flow *f, ps_time_t now)
     return name;
 }
 
-void app_get_stats(const struct app_ctx *ac, struct app_stats *as, struct stream_stats *ss)
+void app_get_stats(const struct app_ctx *ac, struct app_stats *as, struct stream_stats *ss,
+                   struct inspect_stats *is)
 {
     *as = ac->st;
     *ss = *stream_ctx_stats(ac->stream);
+    inspect_get_stats(ac->inspect, is);
 }

@@ -11,7 +11,9 @@
 #define PS_APP_H
 
 #include "config.h"
+#include "detect.h"
 #include "eve.h"
+#include "inspect.h"
 #include "flow.h"
 #include "packet.h"
 #include "stream.h"
@@ -28,8 +30,9 @@ struct app_stats {
 
 struct app_ctx;
 
-struct app_ctx *app_ctx_create(const struct ps_config *cfg, struct eve_thread *eve,
-                               struct eve_output *out);
+/* de: the compiled rules, NULL for none; unmask: write secrets whole. */
+struct app_ctx *app_ctx_create(const struct ps_config *cfg, const struct detect_engine *de,
+                               bool unmask, struct eve_thread *eve, struct eve_output *out);
 void app_ctx_destroy(struct app_ctx *ac); /* accepts NULL */
 
 /* A TCP packet of flow f in direction dir. */
@@ -40,7 +43,7 @@ void app_handle_tcp(struct app_ctx *ac, struct flow *f, enum flow_dir dir,
  * Returns the app_proto name for the flow event, or NULL. */
 const char *app_flow_end(struct app_ctx *ac, struct flow *f, ps_time_t now);
 
-void app_get_stats(const struct app_ctx *ac, struct app_stats *as,
-                   struct stream_stats *ss);
+void app_get_stats(const struct app_ctx *ac, struct app_stats *as, struct stream_stats *ss,
+                   struct inspect_stats *is);
 
 #endif

@@ -48,6 +48,7 @@ struct lane {
 };
 
 struct dispatch {
+    const struct worker_setup *ws;
     const struct ps_config *cfg;
     struct decoder *dec;
     struct eve_output *out;
@@ -58,7 +59,7 @@ struct dispatch {
 
 static int dispatch_lane_init(struct dispatch *d, struct lane *l, unsigned id)
 {
-    l->w = worker_create(d->cfg, d->out, id);
+    l->w = worker_create(d->ws, id);
     if (l->w == NULL)
         return PS_NOMEM;
     if (d->nlanes == 1)
@@ -82,14 +83,15 @@ static int dispatch_lane_init(struct dispatch *d, struct lane *l, unsigned id)
     return PS_OK;
 }
 
-struct dispatch *dispatch_create(const struct ps_config *cfg, struct eve_output *out, char *err,
-                                 size_t errlen)
+struct dispatch *dispatch_create(const struct worker_setup *ws, char *err, size_t errlen)
 {
+    const struct ps_config *cfg = ws->cfg;
     struct dispatch *d = calloc(1, sizeof(*d));
     if (d == NULL)
         goto nomem;
+    d->ws = ws;
     d->cfg = cfg;
-    d->out = out;
+    d->out = ws->out;
     d->nlanes = cfg->threads;
     struct decode_config dc = {
         .defrag_memcap = cfg->defrag_memcap,
@@ -230,7 +232,9 @@ int dispatch_run(struct dispatch *d, struct capture *c)
 void dispatch_log_stats(struct dispatch *d, const struct capture *c, uint64_t uptime,
                         struct run_stats *rs)
 {
+    struct rule_counts rules = rs->rules; /* set by the caller */
     memset(rs, 0, sizeof(*rs));
+    rs->rules = rules;
     rs->uptime = uptime;
     rs->capture = *capture_stats(c);
     rs->decode = *decoder_stats(d->dec);

@@ -15,12 +15,13 @@
 #include "config.h"
 #include "eve.h"
 #include "stats.h"
+#include "worker.h"
 
 struct dispatch;
 
-/* NULL with a message in err when workers or threads cannot be made. */
-struct dispatch *dispatch_create(const struct ps_config *cfg, struct eve_output *out, char *err,
-                                 size_t errlen);
+/* NULL with a message in err when workers or threads cannot be made. ws
+ * must outlive the dispatch. */
+struct dispatch *dispatch_create(const struct worker_setup *ws, char *err, size_t errlen);
 void dispatch_destroy(struct dispatch *d); /* accepts NULL */
 
 /* Read every packet of c through the pipeline, then end every flow.

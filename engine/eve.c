@@ -45,6 +45,7 @@ static const struct {
     enum eve_type type;
 } eve_type_names[] = {
     {"flow", EVE_FLOW}, {"http", EVE_HTTP}, {"anomaly", EVE_ANOMALY}, {"stats", EVE_STATS},
+    {"alert", EVE_ALERT},
 };
 
 int eve_types_parse(const char *list, unsigned *mask, char *err, size_t errlen)
@@ -340,4 +341,29 @@ void eve_event_finish(struct eve_thread *t, json_t *ev, const struct flow *f)
     struct eve_output *o = t->out;
     if (o->file_name != NULL && f != NULL)
         json_object_set_new(ev, "pcap_filename", json_string(o->file_name(o->file_src, f->file_idx)));
+}
+
+/* jansson refuses invalid UTF-8; bytes >= 0x80 are mapped one to one to
+ * U+0080..U+00FF (Latin-1), so nothing from the wire is lost or rejected. */
+json_t *eve_json_bytes(struct ps_slice s)
+{
+    json_t *j = json_stringn((const char *)s.ptr, s.len);
+    if (j != NULL)
+        return j;
+    char *buf = malloc(s.len * 2 + 1);
+    if (buf == NULL)
+        return json_string("");
+    size_t n = 0;
+    for (size_t i = 0; i < s.len; i++) {
+        uint8_t c = s.ptr[i];
+        if (c < 0x80) {
+            buf[n++] = (char)c;
+        } else {
+            buf[n++] = (char)(0xC0 | (c >> 6));
+            buf[n++] = (char)(0x80 | (c & 0x3F));
+        }
+    }
+    j = json_stringn(buf, n);
+    free(buf);
+    return j ? j : json_string("");
 }

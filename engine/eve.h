@@ -22,8 +22,9 @@ enum eve_type {
     EVE_HTTP = 1 << 1,
     EVE_ANOMALY = 1 << 2,
     EVE_STATS = 1 << 3,
+    EVE_ALERT = 1 << 4,
 };
-#define EVE_ALL_TYPES (EVE_FLOW | EVE_HTTP | EVE_ANOMALY | EVE_STATS)
+#define EVE_ALL_TYPES (EVE_FLOW | EVE_HTTP | EVE_ANOMALY | EVE_STATS | EVE_ALERT)
 
 /* Parse "flow,http" into a mask; PS_ERR with the bad name in err. */
 int eve_types_parse(const char *list, unsigned *mask, char *err, size_t errlen);
@@ -75,6 +76,10 @@ const char *eve_proto_name(uint8_t proto, char buf[8]);
  * event_type, the tuple (client as src unless to_client), community_id. */
 json_t *eve_event_for_flow(struct eve_thread *t, const char *type, ps_time_t ts,
                            const struct flow *f, bool to_client);
+/* Bytes from the wire as a JSON string: jansson refuses invalid UTF-8, so
+ * bytes >= 0x80 become U+0080..U+00FF (Latin-1), nothing lost or refused. */
+json_t *eve_json_bytes(struct ps_slice s);
+
 /* A new event without a flow (stats). */
 json_t *eve_event_plain(const char *type, ps_time_t ts);
 /* Last field of a flow event: the capture file its last packet came from. */

@@ -10,35 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* jansson refuses invalid UTF-8; bytes >= 0x80 are mapped one to one to
- * U+0080..U+00FF (Latin-1), so nothing from the wire is lost or rejected. */
-static json_t *json_bytes(struct ps_slice s)
-{
-    json_t *j = json_stringn((const char *)s.ptr, s.len);
-    if (j != NULL)
-        return j;
-    char *buf = malloc(s.len * 2 + 1);
-    if (buf == NULL)
-        return json_string("");
-    size_t n = 0;
-    for (size_t i = 0; i < s.len; i++) {
-        uint8_t c = s.ptr[i];
-        if (c < 0x80) {
-            buf[n++] = (char)c;
-        } else {
-            buf[n++] = (char)(0xC0 | (c >> 6));
-            buf[n++] = (char)(0x80 | (c & 0x3F));
-        }
-    }
-    j = json_stringn(buf, n);
-    free(buf);
-    return j ? j : json_string("");
-}
-
 static void set_bytes(json_t *o, const char *key, struct ps_slice s)
 {
     if (s.len > 0)
-        json_object_set_new(o, key, json_bytes(s));
+        json_object_set_new(o, key, eve_json_bytes(s));
 }
 
 static json_t *eve_http_headers(const struct http_tx *tx, enum ps_dir dir)
@@ -51,8 +26,8 @@ static json_t *eve_http_headers(const struct http_tx *tx, enum ps_dir dir)
         struct ps_slice name, value;
         if (!http_tx_header(tx, dir, i, &name, &value))
             continue;
-        json_array_append_new(arr, json_pack("{s:o,s:o}", "name", json_bytes(name), "value",
-                                             json_bytes(value)));
+        json_array_append_new(arr, json_pack("{s:o,s:o}", "name", eve_json_bytes(name), "value",
+                                             eve_json_bytes(value)));
     }
     return arr;
 }
@@ -88,13 +63,16 @@ json_t *eve_http_object(struct eve_thread *t, const struct http_tx *tx)
 }
 
 void eve_http_log(struct eve_thread *t, const struct flow *f, const struct http_tx *tx,
-                  ps_time_t ts)
+                  json_t *http, ps_time_t ts)
 {
     json_t *ev = eve_event_for_flow(t, "http", ts, f, false);
     if (ev == NULL)
         return;
     json_object_set_new(ev, "tx_id", json_integer((json_int_t)http_tx_id(tx)));
-    json_object_set_new(ev, "http", eve_http_object(t, tx));
+    if (http != NULL)
+        json_object_set(ev, "http", http);
+    else
+        json_object_set_new(ev, "http", eve_http_object(t, tx));
     eve_event_finish(t, ev, f);
     eve_thread_emit(t, ev);
 }

@@ -6,9 +6,10 @@
 #include "flow.h"
 #include "http.h"
 
-/* The `http` event of a finished transaction, in flow orientation. */
+/* The `http` event of a finished transaction, in flow orientation; `http`
+ * is its http object (shared, not taken), or NULL to build it here. */
 void eve_http_log(struct eve_thread *t, const struct flow *f, const struct http_tx *tx,
-                  ps_time_t ts);
+                  json_t *http, ps_time_t ts);
 
 /* Suricata's `http` object for tx, with request/response headers when the
  * output asks for them. */

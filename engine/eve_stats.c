@@ -107,6 +107,19 @@ static json_t *stats_tcp(const struct stream_stats *s, const struct app_stats *a
     return o;
 }
 
+/* detect.alert, and the rule counts of the run (totals event only). */
+static json_t *stats_detect(const struct inspect_stats *is, const struct rule_counts *rules)
+{
+    json_t *o = json_object();
+    set_u64(o, "alert", is->alerts);
+    if (rules != NULL)
+        json_object_set_new(o, "engines",
+                            json_pack("[{s:I,s:I,s:I}]", "rules_loaded", (json_int_t)rules->loaded,
+                                      "rules_failed", (json_int_t)rules->failed, "rules_skipped",
+                                      (json_int_t)rules->skipped));
+    return o;
+}
+
 static json_t *stats_worker(const struct worker_stats *ws)
 {
     const struct app_stats *a = &ws->app;
@@ -136,6 +149,7 @@ void eve_stats_log(struct eve_thread *t, ps_time_t ts, const struct run_stats *r
     json_object_set_new(st, "capture", json_pack("{s:I}", "errors", (json_int_t)rs->capture.errors));
     json_object_set_new(st, "decoder", stats_decoder(&rs->decode));
     json_object_set_new(st, "defrag", stats_defrag(&rs->decode));
+    json_object_set_new(st, "detect", stats_detect(&rs->workers.inspect, &rs->rules));
     json_object_set_new(ev, "stats", st);
     eve_thread_emit(t, ev);
 }
@@ -148,6 +162,7 @@ void eve_stats_log_thread(struct eve_thread *t, ps_time_t ts, const char *thread
     json_t *st = stats_worker(ws);
     json_object_set_new(st, "decoder", json_pack("{s:I,s:I}", "pkts", (json_int_t)ws->pkts,
                                                  "bytes", (json_int_t)ws->bytes));
+    json_object_set_new(st, "detect", stats_detect(&ws->inspect, NULL));
     json_object_set_new(ev, "stats", st);
     eve_thread_emit(t, ev);
 }

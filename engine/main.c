@@ -17,6 +17,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "eve.h"
+#include "ruleset.h"
 #include "stats.h"
 
 enum exit_code {
@@ -28,6 +29,7 @@ enum exit_code {
     EXIT_OSERR = 71,    /* out of memory, cannot start threads */
     EXIT_CANTCREAT = 73, /* output cannot be created */
     EXIT_IOERR = 74,    /* writing output failed during the run */
+    EXIT_CONFIG = 78,   /* a rule file has errors */
 };
 
 struct options {
@@ -39,6 +41,9 @@ struct options {
     unsigned eve_types;
     unsigned http_headers;
     bool quiet;
+    bool test_rules;
+    bool unmask_secrets;
+    struct ruleset_options rules;
     struct ps_config cfg;
 };
 
@@ -59,9 +64,21 @@ static void usage(FILE *out)
             "  -o, --eve PATH         EVE output file; - for standard output\n"
             "                         (default: DIR/eve.json)\n"
             "      --eve-types LIST   comma-separated event types to write\n"
-            "                         (flow, http, anomaly, stats; default: all)\n"
+            "                         (alert, flow, http, anomaly, stats; default: all)\n"
             "      --http-headers WHICH  add request_headers/response_headers to http\n"
             "                         objects: none (default), request, response, both\n"
+            "\n"
+            "Rules:\n"
+            "  -S, --rules FILE       load rules from FILE instead of the shipped rules;\n"
+            "                         repeat for more\n"
+            "      --no-rules         load no rules: flows and transactions only\n"
+            "      --test-rules       check the rules (syntax, classtypes, compilation)\n"
+            "                         and exit: 0 when all load, 1 otherwise\n"
+            "      --strict           a rule with a keyword plainsight does not support is\n"
+            "                         an error (default: a warning, and the rule is skipped)\n"
+            "      --unmask-secrets   write secrets found in traffic in full (default:\n"
+            "                         a short prefix and a hash, in alerts and http events)\n"
+            "\n"
             "  -q, --quiet            no summary on standard error\n"
             "  -h, --help             this help\n"
             "  -V, --version          version\n"
@@ -78,10 +95,19 @@ static void usage(FILE *out)
             "  70  internal error\n"
             "  71  out of memory or threads cannot be started\n"
             "  73  the EVE output cannot be created\n"
-            "  74  writing the EVE output failed during the run (events were lost)\n");
+            "  74  writing the EVE output failed during the run (events were lost)\n"
+            "  78  a rule file has errors (each is named with FILE:LINE:COL)\n");
 }
 
-enum { OPT_EVE_TYPES = 1000, OPT_HTTP_HEADERS, OPT_KNOB = 2000 };
+enum {
+    OPT_EVE_TYPES = 1000,
+    OPT_HTTP_HEADERS,
+    OPT_NO_RULES,
+    OPT_TEST_RULES,
+    OPT_STRICT,
+    OPT_UNMASK,
+    OPT_KNOB = 2000
+};
 
 /* Fixed options plus one --NAME=VALUE option per config knob. */
 static struct option *build_long_options(void)
@@ -91,6 +117,10 @@ static struct option *build_long_options(void)
         {"log-dir", required_argument, NULL, 'l'}, {"eve", required_argument, NULL, 'o'},
         {"eve-types", required_argument, NULL, OPT_EVE_TYPES},
         {"http-headers", required_argument, NULL, OPT_HTTP_HEADERS},
+        {"rules", required_argument, NULL, 'S'},  {"no-rules", no_argument, NULL, OPT_NO_RULES},
+        {"test-rules", no_argument, NULL, OPT_TEST_RULES},
+        {"strict", no_argument, NULL, OPT_STRICT},
+        {"unmask-secrets", no_argument, NULL, OPT_UNMASK},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
     };
@@ -118,17 +148,23 @@ static int parse_args(int argc, char **argv, struct options *o)
     if (longopts == NULL)
         return EXIT_OSERR;
     o->inputs = calloc((size_t)argc, sizeof(*o->inputs));
-    if (o->inputs == NULL) {
+    o->rules.files = calloc((size_t)argc, sizeof(*o->rules.files));
+    if (o->inputs == NULL || o->rules.files == NULL) {
         free(longopts);
         return EXIT_OSERR;
     }
-    while (rc < 0 && (c = getopt_long(argc, argv, "r:f:l:o:qhV", longopts, NULL)) != -1) {
+    while (rc < 0 && (c = getopt_long(argc, argv, "r:f:l:o:S:qhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'r': o->inputs[o->ninputs++] = optarg; break;
         case 'f': o->bpf = optarg; break;
         case 'l': o->log_dir = optarg; break;
         case 'o': o->eve_path = optarg; break;
         case 'q': o->quiet = true; break;
+        case 'S': o->rules.files[o->rules.nfiles++] = optarg; break;
+        case OPT_NO_RULES: o->rules.none = true; break;
+        case OPT_TEST_RULES: o->test_rules = true; break;
+        case OPT_STRICT: o->rules.strict = true; break;
+        case OPT_UNMASK: o->unmask_secrets = true; break;
         case 'h': usage(stdout); rc = EXIT_OK; break;
         case 'V': printf("plainsight %s\n", PS_VERSION); rc = EXIT_OK; break;
         case OPT_EVE_TYPES:
@@ -162,7 +198,11 @@ static int parse_args(int argc, char **argv, struct options *o)
                 argv[optind]);
         rc = EXIT_USAGE;
     }
-    if (rc < 0 && o->ninputs == 0) {
+    if (rc < 0 && o->rules.none && o->rules.nfiles > 0) {
+        fprintf(stderr, "plainsight: --no-rules and -S contradict each other\n");
+        rc = EXIT_USAGE;
+    }
+    if (rc < 0 && o->ninputs == 0 && !o->test_rules) {
         fprintf(stderr, "plainsight: no input: give a capture with -r FILE (see --help)\n");
         rc = EXIT_USAGE;
     }
@@ -218,14 +258,41 @@ static void print_summary(const struct run_stats *rs, const char *eve_path, doub
     fprintf(stderr,
             "plainsight: %llu packets (%.1f MB) from %llu file(s) in %.2f s: %.0f packets/s, "
             "%.1f MB/s\n"
-            "plainsight: %llu flows, %llu invalid packets, %llu events written to %s\n",
+            "plainsight: %llu flows, %llu HTTP transactions, %llu alerts, %llu invalid packets, "
+            "%llu events written to %s\n",
             (unsigned long long)rs->decode.pkts, mb, (unsigned long long)rs->capture.files, secs,
             secs > 0 ? (double)rs->decode.pkts / secs : 0.0, secs > 0 ? mb / secs : 0.0,
-            (unsigned long long)rs->workers.flow.total, (unsigned long long)rs->decode.invalid,
+            (unsigned long long)rs->workers.flow.total, (unsigned long long)rs->workers.app.tx_http,
+            (unsigned long long)rs->workers.inspect.alerts, (unsigned long long)rs->decode.invalid,
             (unsigned long long)es->events, strcmp(eve_path, "-") == 0 ? "standard output" : eve_path);
 }
 
-static int run(struct options *o)
+/* Load the rules; -1 to go on, or the exit code to stop with. With
+ * --test-rules that is always an exit code: 0 when every rule loads. */
+static int load_rules(const struct options *o, struct ruleset *rules)
+{
+    enum ruleset_status st = ruleset_load(rules, &o->rules, stderr);
+    const struct rule_set *rs = &rules->rules;
+    unsigned failed = rs->n_errors + rules->build.rules_failed;
+    if (o->test_rules || (!o->quiet && st == RULESET_OK))
+        fprintf(stderr, "plainsight: %u rules loaded, %u skipped (unsupported), %u failed\n",
+                rules->build.rules_loaded, rs->n_skipped, failed);
+    if (o->test_rules)
+        return st == RULESET_OK ? EXIT_OK : 1;
+    switch (st) {
+    case RULESET_OK: return -1;
+    case RULESET_MISSING: return EXIT_NOINPUT;
+    case RULESET_NOMEM: return EXIT_OSERR;
+    case RULESET_ERRORS:
+        fprintf(stderr, "plainsight: %u rule%s with errors; fix or remove %s "
+                        "(check with --test-rules)\n", failed, failed == 1 ? "" : "s",
+                failed == 1 ? "it" : "them");
+        return EXIT_CONFIG;
+    }
+    return EXIT_SOFTWARE;
+}
+
+static int run(struct options *o, struct ruleset *rules)
 {
     char err[1024], eve_path[4096];
     enum capture_error why;
@@ -247,7 +314,9 @@ static int run(struct options *o)
     }
     eve_output_set_file_names(out, capture_name_cb, cap);
     eve_output_set_http_headers(out, o->http_headers);
-    struct dispatch *d = dispatch_create(&o->cfg, out, err, sizeof(err));
+    struct worker_setup ws = {.cfg = &o->cfg, .out = out, .rules = rules->engine,
+                              .unmask_secrets = o->unmask_secrets};
+    struct dispatch *d = dispatch_create(&ws, err, sizeof(err));
     if (d == NULL) {
         fprintf(stderr, "plainsight: %s\n", err);
         eve_output_close(out);
@@ -260,7 +329,9 @@ static int run(struct options *o)
     if (rc == EXIT_OSERR)
         return rc; /* worker threads may still hold the pipeline */
     double secs = now_seconds() - t0;
-    struct run_stats rs;
+    struct run_stats rs = {.rules = {rules->build.rules_loaded,
+                                     rules->rules.n_errors + rules->build.rules_failed,
+                                     rules->rules.n_skipped}};
     dispatch_log_stats(d, cap, (uint64_t)secs, &rs);
     dispatch_destroy(d);
 
@@ -284,9 +355,14 @@ int main(int argc, char **argv)
 {
     struct options o = {.eve_types = EVE_ALL_TYPES};
     config_defaults(&o.cfg);
+    struct ruleset rules = {0};
     int rc = parse_args(argc, argv, &o);
     if (rc < 0)
-        rc = run(&o);
+        rc = load_rules(&o, &rules);
+    if (rc < 0)
+        rc = run(&o, &rules);
+    ruleset_free(&rules);
     free(o.inputs);
+    free(o.rules.files);
     return rc;
 }

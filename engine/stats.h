@@ -19,6 +19,7 @@ struct worker_stats {
     struct flow_stats flow;
     struct stream_stats stream;
     struct app_stats app;
+    struct inspect_stats inspect;
 };
 
 struct run_stats {
@@ -26,6 +27,9 @@ struct run_stats {
     struct capture_stats capture;
     struct decode_stats decode;
     struct worker_stats workers; /* sum over workers */
+    struct rule_counts {
+        uint64_t loaded, failed, skipped; /* compiled, rejected, unsupported */
+    } rules;
 };
 
 /* dst += src, field by field, for structs made of uint64_t counters. */

@@ -35,8 +35,9 @@ static void worker_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
         eve_flow_log(w->eve, f, why, app_proto);
 }
 
-struct worker *worker_create(const struct ps_config *cfg, struct eve_output *out, unsigned id)
+struct worker *worker_create(const struct worker_setup *ws, unsigned id)
 {
+    const struct ps_config *cfg = ws->cfg;
     struct worker *w = calloc(1, sizeof(*w));
     if (w == NULL)
         return NULL;
@@ -52,12 +53,12 @@ struct worker *worker_create(const struct ps_config *cfg, struct eve_output *out
         .udp_established = PS_SECONDS(cfg->udp_timeout_established),
     };
     w->flows = flow_table_create(&fc, worker_flow_end, w);
-    w->eve = eve_thread_create(out);
+    w->eve = eve_thread_create(ws->out);
     if (w->eve != NULL)
-        w->app = app_ctx_create(cfg, w->eve, out);
+        w->app = app_ctx_create(cfg, ws->rules, ws->unmask_secrets, w->eve, ws->out);
     if (w->flows == NULL || w->eve == NULL || w->app == NULL)
         goto fail;
-    w->log_flows = eve_output_wants(out, EVE_FLOW);
+    w->log_flows = eve_output_wants(ws->out, EVE_FLOW);
     return w;
 fail:
     worker_destroy(w);
@@ -102,7 +103,7 @@ void worker_get_stats(const struct worker *w, struct worker_stats *out)
     out->pkts = w->pkts;
     out->bytes = w->bytes;
     out->flow = *flow_table_stats(w->flows);
-    app_get_stats(w->app, &out->app, &out->stream);
+    app_get_stats(w->app, &out->app, &out->stream, &out->inspect);
 }
 
 const char *worker_name(const struct worker *w)

@@ -7,15 +7,24 @@
 #define PS_WORKER_H
 
 #include "config.h"
+#include "detect.h"
 #include "eve.h"
 #include "packet.h"
 #include "stats.h"
 
 struct worker;
 
+/* What every worker of a run shares, read-only. */
+struct worker_setup {
+    const struct ps_config *cfg;
+    struct eve_output *out;
+    const struct detect_engine *rules; /* NULL: no rules */
+    bool unmask_secrets;               /* --unmask-secrets */
+};
+
 /* NULL when out of memory. id is 0-based; the worker divides the
  * per-process memcaps of cfg by cfg->threads. */
-struct worker *worker_create(const struct ps_config *cfg, struct eve_output *out, unsigned id);
+struct worker *worker_create(const struct worker_setup *ws, unsigned id);
 void worker_destroy(struct worker *w); /* accepts NULL */
 
 /* A decoded packet with PKT_HAS_FLOW; its bytes are borrowed for the call. */

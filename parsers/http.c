@@ -74,6 +74,8 @@ struct http_tx *http_tx_get(struct http_conn *hc, htp_tx_t *htx)
 
 static void tx_free(struct http_conn *hc, struct http_tx *tx)
 {
+    if (tx->user != NULL && hc->ops.tx_release != NULL)
+        hc->ops.tx_release(hc->ops.ctx, tx->user);
     free(tx->uri_norm);
     free(tx);
     hc->n_live--;
@@ -568,6 +570,16 @@ struct ps_slice http_tx_field(const struct http_tx *tx, enum http_field f)
         break;
     }
     return none;
+}
+
+void *http_tx_user(const struct http_tx *tx)
+{
+    return tx->user;
+}
+
+void http_tx_set_user(const struct http_tx *tx, void *user)
+{
+    ((struct http_tx *)tx)->user = user;
 }
 
 int http_tx_status(const struct http_tx *tx)

@@ -53,6 +53,9 @@ struct http_ops {
                  size_t len);
     void (*tx_done)(void *ctx, const struct http_tx *tx, ps_time_t ts);
     void (*event)(void *ctx, const struct http_tx *tx, const char *event, ps_time_t ts);
+    /* The transaction's record is freed; `user` is what http_tx_set_user
+     * attached (called only when it is not NULL). */
+    void (*tx_release)(void *ctx, void *user);
     void *ctx;
 };
 
@@ -80,5 +83,23 @@ uint64_t http_tx_body_len(const struct http_tx *tx, enum ps_dir dir); /* decoded
 size_t http_tx_header_count(const struct http_tx *tx, enum ps_dir dir);
 bool http_tx_header(const struct http_tx *tx, enum ps_dir dir, size_t i, struct ps_slice *name,
                     struct ps_slice *value);
+
+/* One pointer of the caller's per transaction (detection state), kept from
+ * the first callback to the release. */
+void *http_tx_user(const struct http_tx *tx);
+/* The transaction stays read-only to callbacks; the user slot is theirs. */
+void http_tx_set_user(const struct http_tx *tx, void *user);
+
+/*
+ * Does the response redirect the request to itself on https://? True when
+ * the status is 301, 302, 307 or 308 and Location is an absolute https URL
+ * whose host equals the request's (case-insensitive, port 443 or none) and
+ * whose path and query equal the request target's (percent-decoded on both
+ * sides; an absolute-form target counts by its path; a fragment in
+ * Location is ignored).
+ */
+bool http_tx_redirect_upgrade(const struct http_tx *tx);
+bool http_redirect_is_upgrade(int status, struct ps_slice req_host, struct ps_slice req_target,
+                              struct ps_slice location);
 
 #endif

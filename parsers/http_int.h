@@ -100,6 +100,7 @@ struct http_tx {
     uint8_t *uri_norm;      /* owned: normalised path and query */
     size_t uri_norm_len;
     bool reported;          /* ops->tx_done called */
+    void *user;             /* the caller's; handed to ops->tx_release */
 };
 
 /* A copy of bytes libhtp did not consume yet. */

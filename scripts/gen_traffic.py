@@ -17,11 +17,16 @@ Truth field notes:
   status                   the final status (an interim "100 Continue" precedes
                            it when expect_continue is true)
   ip_fragments             IP fragment frames in the flow (also counted in pkts)
+  secrets                  with --secrets: every planted secret, {flow: {src_ip,
+                           src_port, dest_ip, dest_port}, tx_id, sid (the rule
+                           of rules/plainsight.rules that must alert), kind,
+                           where (uri | body), secret}; see gentraffic/secrets.py
 
 Examples:
   gen_traffic.py --seed 1 --sessions 50 --out small.pcap
   gen_traffic.py --seed 7 --size 1G --ipv6 30 --vlan 10 --out big.pcap
   gen_traffic.py --seed 3 --sessions 40 --linktype sll2 --frag 5 --reorder 3 --out x.pcap
+  gen_traffic.py --seed 11 --sessions 300 --secrets 20 --out planted.pcap
 """
 
 import argparse
@@ -34,6 +39,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from gentraffic.packet import LINKTYPES  # noqa: E402
 from gentraffic.scheduler import Generator  # noqa: E402
+from gentraffic.secrets import Planter  # noqa: E402
 
 _SUFFIX = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 
@@ -112,6 +118,10 @@ def build_parser():
                    help="mean new sessions per second of capture time (default 40)")
     p.add_argument("--max-body", type=parse_size, default=6 << 20, metavar="SIZE",
                    help="largest message body, response or upload (default 6M)")
+    p.add_argument("--secrets", type=percent, default=0, metavar="PCT",
+                   help="percent of sessions given a planted secret (share URL, webhook, "
+                        "sign-in or presigned link, in a request or a response body), and "
+                        "as many given a harmless look-alike; listed in the truth (default 0)")
     p.add_argument("--quiet", action="store_true", help="no summary on stderr")
     return p
 
@@ -139,14 +149,16 @@ def main(argv=None):
         o.start_us / 1e6, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     t0 = time.time()
     try:
-        truth, size = Generator(o, args).run(o.out, truth_path)
+        plant = Planter(o.seed, o.secrets) if o.secrets else None
+        truth, size = Generator(o, args, plant).run(o.out, truth_path)
     except OSError as e:
         print(f"gen_traffic: {e}", file=sys.stderr)
         return 1
     if not o.quiet:
         http = sum(len(f["http"]) for f in truth["flows"])
         print(f"gen_traffic: {o.out}: {size} bytes, {truth['packets']} frames, "
-              f"{len(truth['flows'])} flows, {http} HTTP transactions "
+              f"{len(truth['flows'])} flows, {http} HTTP transactions, "
+              f"{len(truth['secrets'])} planted secrets "
               f"in {time.time() - t0:.1f} s; truth in {truth_path}", file=sys.stderr)
     return 0
 

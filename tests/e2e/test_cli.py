@@ -17,7 +17,8 @@ def small_capture():
 def help_lists_options_limits_and_exit_codes():
     out = subprocess.run([BIN, "--help"], capture_output=True, text=True, check=True).stdout
     for needle in ("-r, --read", "--threads", "--eve-types", "--flow-memcap", "--defrag-memcap",
-                   "default 128M", "Exit codes", "66", "73"):
+                   "default 128M", "Exit codes", "66", "73", "78", "-S, --rules", "--test-rules",
+                   "--strict", "--unmask-secrets", "--no-rules"):
         assert needle in out, f"--help lacks {needle!r}"
     ver = subprocess.run([BIN, "--version"], capture_output=True, text=True, check=True).stdout
     assert ver.startswith("plainsight "), ver
@@ -206,3 +207,78 @@ def readme_limits_table_matches_help():
     eq(sorted(table), sorted(knobs), "knobs in README vs --help")
     for name, default in knobs.items():
         eq(table[name], default, f"README default of --{name}")
+
+
+def rule_file(name, text):
+    path = os.path.join(WORK, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+GOOD_RULE = ('alert http any any -> any any (msg:"uri has x"; http.uri; content:"/"; '
+             'sid:1; rev:1;)\n')
+
+
+@test
+def rule_errors_stop_the_run_with_78():
+    bad = rule_file("bad.rules", GOOD_RULE + 'alert http any any -> any any (msg:"b"; '
+                    'http.uri; content:"hello"; depth:2; sid:2;)\n')
+    pcap, _ = small_capture()
+    out = os.path.join(WORK, "rule-error.eve.json")
+    rc, err = run_ps(["-r", pcap, "-o", out, "-S", bad], check=False)
+    eq(rc, 78, "exit code")
+    assert f"{bad}:2:" in err and "error: depth:" in err, err
+    assert not os.path.exists(out), "the output was created before the rules were checked"
+    rc, err = run_ps(["--test-rules", "-S", bad], check=False)
+    eq(rc, 1, "--test-rules exit code")
+    assert "1 rules loaded" in err and "1 failed" in err, err
+
+
+@test
+def missing_rule_file_exits_66_and_no_rules_conflicts_with_S():
+    pcap, _ = small_capture()
+    rc, err = run_ps(["-r", pcap, "-o", "-", "-S", os.path.join(WORK, "none.rules")],
+                     check=False)
+    eq(rc, 66, "exit code")
+    assert "none.rules" in err and "cannot read" in err, err
+    rc, err = run_ps(["-r", pcap, "-o", "-", "--no-rules", "-S", "x.rules"], check=False)
+    eq(rc, 64, "exit code")
+
+
+@test
+def unsupported_keyword_warns_and_skips_or_fails_with_strict():
+    rules = rule_file("unsupported.rules", GOOD_RULE + 'alert http any any -> any any '
+                      '(msg:"t"; http.uri; content:"/"; threshold:type limit, track by_src, '
+                      'count 1, seconds 60; sid:2;)\n')
+    pcap, truth = small_capture()
+    out = os.path.join(WORK, "unsupported.eve.json")
+    rc, err = run_ps(["-r", pcap, "-o", out, "-S", rules, "--eve-types", "alert,stats"],
+                     check=False)
+    eq(rc, 0, "exit code")
+    assert "warning: threshold:" in err and "sid 2" in err, err
+    events = read_eve(out)
+    validate_schema(events)
+    # only sid 1 is loaded: it fires once per transaction (every URI has "/")
+    alerts = of_type(events, "alert")
+    eq({a["alert"]["signature_id"] for a in alerts}, {1}, "signatures")
+    ntx = sum(len(f["http"]) for f in truth["flows"])
+    eq(len(alerts), ntx, "one alert per transaction")
+    engines = final_stats(events)["detect"]["engines"][0]
+    eq((engines["rules_loaded"], engines["rules_skipped"], engines["rules_failed"]), (1, 1, 0),
+       "rule counts")
+    rc, err = run_ps(["-r", pcap, "-o", out, "-S", rules, "--strict"], check=False)
+    eq(rc, 78, "exit code with --strict")
+    assert "error: threshold:" in err, err
+
+
+@test
+def no_rules_gives_no_alerts_and_alert_type_selects_alerts():
+    pcap, _ = small_capture()
+    events = analyse(pcap, "--no-rules", name="no-rules")
+    eq(len(of_type(events, "alert")), 0, "alerts")
+    eq(final_stats(events)["detect"]["engines"][0]["rules_loaded"], 0, "rules loaded")
+    rules = rule_file("one.rules", GOOD_RULE)
+    events = analyse(pcap, "-S", rules, "--eve-types", "alert", name="alerts-only")
+    assert events and all(e["event_type"] == "alert" for e in events), \
+        {e["event_type"] for e in events}

@@ -1,0 +1,140 @@
+/*
+ * detect_eval.c - the end of an inspection unit: flush the body streams,
+ * then decide which candidate rules hold (see detect.h).
+ *
+ * A rule holds when its protocol, flow and header match the unit and each
+ * condition holds on a buffer that was present. The header is checked in
+ * the rule's orientation: its src is the server for to_client rules and
+ * for rules that only look at response buffers, the client otherwise;
+ * `<>` accepts both. Rules with plainsight.request_secret go in a second
+ * pass, since they hold only when a first-pass alert found a secret in a
+ * request buffer (the first such alert, in (priority, sid) order, is
+ * their cause).
+ */
+#include <stdlib.h>
+
+#include "detect_int.h"
+
+static bool detect_addr_ok(const struct rule_addr *a, uint8_t ip_ver, const uint8_t *addr)
+{
+    if (a->any)
+        return true;
+    return addr != NULL && rule_addr_match(a, ip_ver, addr);
+}
+
+static bool detect_sides_match(const struct rule *r, const struct detect_unit *u, bool src_is_server)
+{
+    const uint8_t *sa = src_is_server ? u->server : u->client;
+    const uint8_t *da = src_is_server ? u->client : u->server;
+    uint16_t sp = src_is_server ? u->server_port : u->client_port;
+    uint16_t dp = src_is_server ? u->client_port : u->server_port;
+    return detect_addr_ok(&r->src, u->ip_ver, sa) && rule_ports_match(&r->sport, sp) &&
+           detect_addr_ok(&r->dst, u->ip_ver, da) && rule_ports_match(&r->dport, dp);
+}
+
+static bool detect_rule_holds(const struct detect_state *st, const struct detect_rule *dr,
+                              const struct detect_unit *u)
+{
+    const struct rule *r = dr->rule;
+    if (r->proto != u->proto)
+        return false;
+    if ((r->flow & RULE_FLOW_ESTABLISHED) && !u->established)
+        return false;
+    if (r->redirect_upgrade && !u->redirect_upgrade)
+        return false;
+    for (uint32_t i = 0; i < dr->n_conds; i++) {
+        const struct detect_cond *c = &dr->conds[i];
+        if (!(st->present & (1u << c->buffer)))
+            return false;
+        if (detect_bit_test(st->hits, c->pattern) == c->negated)
+            return false;
+    }
+    return detect_sides_match(r, u, dr->src_is_server) ||
+           (r->bidirectional && detect_sides_match(r, u, !dr->src_is_server));
+}
+
+static void detect_alert_fill(const struct detect_thread *dt, const struct detect_state *st,
+                              const struct detect_rule *dr, struct detect_alert *a)
+{
+    *a = (struct detect_alert){.rule = dr->rule, .secret_buffer = RB_MAX, .cause_buffer = RB_MAX};
+    for (uint32_t i = 0; i < dr->n_conds; i++) {
+        const struct detect_cond *c = &dr->conds[i];
+        if (!c->secret || c->negated || !detect_bit_test(st->hits, c->pattern))
+            continue;
+        const struct detect_secret *s = &st->secrets[dt->de->patterns[c->pattern].confirm_idx];
+        a->secret = (struct ps_slice){s->len ? st->arena + s->off : NULL, s->len};
+        a->secret_buffer = c->buffer;
+        return;
+    }
+}
+
+/* Evaluate one rule of the pass; a holding rule appends an alert. */
+static void detect_eval_rule(struct detect_thread *dt, struct detect_state *st, uint32_t idx,
+                             const struct detect_unit *u, const struct detect_alert *cause,
+                             size_t *n)
+{
+    const struct detect_rule *dr = &dt->de->rules[idx];
+    if (dr->rule->request_secret != (cause != NULL) || detect_bit_test(st->fired, idx))
+        return;
+    if (!detect_rule_holds(st, dr, u))
+        return;
+    detect_bit_set(st->fired, idx);
+    detect_list_push(dt, st, &st->fired_list, idx);
+    struct detect_alert *a = &dt->alerts[(*n)++];
+    detect_alert_fill(dt, st, dr, a);
+    if (cause != NULL) {
+        a->cause = cause->rule;
+        a->cause_secret = cause->secret;
+        a->cause_buffer = cause->secret_buffer;
+    }
+}
+
+static void detect_eval_pass(struct detect_thread *dt, struct detect_state *st,
+                             const struct detect_unit *u, const struct detect_alert *cause,
+                             size_t *n)
+{
+    const struct detect_engine *de = dt->de;
+    for (uint32_t i = 0; i < st->cand_list.n; i++)
+        detect_eval_rule(dt, st, st->cand_list.v[i], u, cause, n);
+    if ((unsigned)u->proto < DETECT_N_PROTO)
+        for (uint32_t i = 0; i < de->n_always[u->proto]; i++)
+            detect_eval_rule(dt, st, de->always[u->proto][i], u, cause, n);
+}
+
+static int detect_alert_cmp(const void *pa, const void *pb)
+{
+    const struct rule *a = ((const struct detect_alert *)pa)->rule;
+    const struct rule *b = ((const struct detect_alert *)pb)->rule;
+    if (a->priority != b->priority)
+        return a->priority < b->priority ? -1 : 1;
+    if (a->sid != b->sid)
+        return a->sid < b->sid ? -1 : 1;
+    return a->gid < b->gid ? -1 : a->gid > b->gid;
+}
+
+size_t detect_eval(struct detect_thread *dt, struct detect_state *st,
+                   const struct detect_unit *unit, const struct detect_alert **alerts)
+{
+    if (alerts != NULL)
+        *alerts = dt != NULL ? dt->alerts : NULL;
+    if (dt == NULL || st == NULL || unit == NULL)
+        return 0;
+    for (unsigned b = 0; b < RB_MAX; b++)
+        if (st->stream_open & (1u << b))
+            detect_stream_flush(dt, st, (enum rule_buffer)b);
+
+    size_t n = 0;
+    detect_eval_pass(dt, st, unit, NULL, &n);
+    qsort(dt->alerts, n, sizeof(*dt->alerts), detect_alert_cmp);
+    struct detect_alert cause = {0};
+    for (size_t i = 0; i < n && cause.rule == NULL; i++)
+        if (dt->alerts[i].secret_buffer != RB_MAX &&
+            rule_buffer_dir(dt->alerts[i].secret_buffer) == PS_TOSERVER)
+            cause = dt->alerts[i];
+    if (cause.rule != NULL) {
+        detect_eval_pass(dt, st, unit, &cause, &n);
+        qsort(dt->alerts, n, sizeof(*dt->alerts), detect_alert_cmp);
+    }
+    dt->stats.alerts += n;
+    return n;
+}

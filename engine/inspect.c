@@ -1,0 +1,243 @@
+/*
+ * inspect.c - an HTTP transaction through detection to its events (see
+ * inspect.h).
+ *
+ * A transaction gets a detection state only when a body chunk needs one
+ * (stream mode keeps per-stream Hyperscan state); everything else is
+ * scanned in one go when the transaction finishes, from the fields libhtp
+ * already holds, so a transaction without body rules costs no allocation.
+ */
+#include "inspect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eve_alert.h"
+#include "eve_app.h"
+#include "redact.h"
+
+/* Secrets redacted per transaction; more alerts than this on one
+ * transaction still redact their own secrets in their context. */
+#define INSPECT_SECRETS_MAX 32
+
+struct inspect_ctx {
+    const struct detect_engine *de;
+    struct detect_thread *dt;
+    struct eve_thread *eve;
+    bool unmask, log_http, log_alert;
+    uint8_t *hdr;      /* joined headers for http.header / http.response_header */
+    size_t hdr_cap;
+    struct inspect_stats st;
+};
+
+struct inspect_ctx *inspect_create(const struct detect_engine *de, bool unmask,
+                                   struct eve_thread *eve, struct eve_output *out)
+{
+    struct inspect_ctx *ic = calloc(1, sizeof(*ic));
+    if (ic == NULL)
+        return NULL;
+    ic->de = de;
+    ic->eve = eve;
+    ic->unmask = unmask;
+    ic->log_http = eve_output_wants(out, EVE_HTTP);
+    ic->log_alert = eve_output_wants(out, EVE_ALERT);
+    if (de != NULL && (ic->dt = detect_thread_create(de)) == NULL) {
+        free(ic);
+        return NULL;
+    }
+    return ic;
+}
+
+void inspect_destroy(struct inspect_ctx *ic)
+{
+    if (ic == NULL)
+        return;
+    detect_thread_destroy(ic->dt);
+    free(ic->hdr);
+    free(ic);
+}
+
+static struct detect_state *tx_state(struct inspect_ctx *ic, const struct http_tx *tx)
+{
+    struct detect_state *st = http_tx_user(tx);
+    if (st == NULL) {
+        st = detect_state_get(ic->dt);
+        if (st == NULL) {
+            ic->st.state_refused++;
+            return NULL;
+        }
+        http_tx_set_user(tx, st);
+    }
+    return st;
+}
+
+void inspect_http_body(struct inspect_ctx *ic, const struct http_tx *tx, enum ps_dir dir,
+                       const uint8_t *data, size_t len)
+{
+    enum rule_buffer b = dir == PS_TOSERVER ? RB_HTTP_REQUEST_BODY : RB_HTTP_RESPONSE_BODY;
+    if (ic->de == NULL || !detect_engine_uses(ic->de, b))
+        return;
+    struct detect_state *st = tx_state(ic, tx);
+    if (st != NULL)
+        detect_stream(ic->dt, st, b, data, len);
+}
+
+void inspect_http_release(struct inspect_ctx *ic, void *user)
+{
+    detect_state_put(ic->dt, user);
+}
+
+/* --- header buffers --- */
+
+static void scan_field(struct inspect_ctx *ic, struct detect_state *st, enum rule_buffer b,
+                       struct ps_slice s)
+{
+    if (s.len > 0 && detect_engine_uses(ic->de, b))
+        detect_scan(ic->dt, st, b, s.ptr, s.len);
+}
+
+/* "Name: value\r\n" for every header of one direction, in wire order. */
+static struct ps_slice join_headers(struct inspect_ctx *ic, const struct http_tx *tx,
+                                    enum ps_dir dir)
+{
+    size_t n = http_tx_header_count(tx, dir), len = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        len = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct ps_slice name, value;
+            if (!http_tx_header(tx, dir, i, &name, &value))
+                continue;
+            if (pass == 1) {
+                memcpy(ic->hdr + len, name.ptr, name.len);
+                memcpy(ic->hdr + len + name.len, ": ", 2);
+                memcpy(ic->hdr + len + name.len + 2, value.ptr, value.len);
+                memcpy(ic->hdr + len + name.len + 2 + value.len, "\r\n", 2);
+            }
+            len += name.len + value.len + 4;
+        }
+        if (pass == 0 && len > ic->hdr_cap) {
+            uint8_t *grown = realloc(ic->hdr, len);
+            if (grown == NULL)
+                return (struct ps_slice){NULL, 0};
+            ic->hdr = grown;
+            ic->hdr_cap = len;
+        }
+    }
+    return (struct ps_slice){ic->hdr, len};
+}
+
+static void scan_headers(struct inspect_ctx *ic, struct detect_state *st,
+                         const struct http_tx *tx)
+{
+    scan_field(ic, st, RB_HTTP_METHOD, http_tx_field(tx, HTTP_F_METHOD));
+    scan_field(ic, st, RB_HTTP_URI, http_tx_field(tx, HTTP_F_URI_NORM));
+    scan_field(ic, st, RB_HTTP_URI_RAW, http_tx_field(tx, HTTP_F_URI_RAW));
+    scan_field(ic, st, RB_HTTP_HOST, http_tx_field(tx, HTTP_F_HOST));
+    scan_field(ic, st, RB_HTTP_USER_AGENT, http_tx_field(tx, HTTP_F_USER_AGENT));
+    scan_field(ic, st, RB_HTTP_COOKIE, http_tx_field(tx, HTTP_F_COOKIE));
+    scan_field(ic, st, RB_HTTP_REFERER, http_tx_field(tx, HTTP_F_REFERER));
+    scan_field(ic, st, RB_HTTP_CONTENT_TYPE, http_tx_field(tx, HTTP_F_REQUEST_CONTENT_TYPE));
+    scan_field(ic, st, RB_HTTP_CONTENT_TYPE, http_tx_field(tx, HTTP_F_RESPONSE_CONTENT_TYPE));
+    scan_field(ic, st, RB_HTTP_STAT_MSG, http_tx_field(tx, HTTP_F_STATUS_MSG));
+    scan_field(ic, st, RB_HTTP_LOCATION, http_tx_field(tx, HTTP_F_LOCATION));
+    int status = http_tx_status(tx);
+    if (status >= 0) {
+        char code[8];
+        int n = snprintf(code, sizeof(code), "%d", status);
+        scan_field(ic, st, RB_HTTP_STAT_CODE, (struct ps_slice){(const uint8_t *)code, (size_t)n});
+    }
+    if (detect_engine_uses(ic->de, RB_HTTP_HEADER))
+        scan_field(ic, st, RB_HTTP_HEADER, join_headers(ic, tx, PS_TOSERVER));
+    if (detect_engine_uses(ic->de, RB_HTTP_RESPONSE_HEADER))
+        scan_field(ic, st, RB_HTTP_RESPONSE_HEADER, join_headers(ic, tx, PS_TOCLIENT));
+}
+
+/* --- evaluation and events --- */
+
+static size_t inspect_eval(struct inspect_ctx *ic, const struct flow *f,
+                           const struct http_tx *tx, struct detect_state *st,
+                           const struct detect_alert **alerts)
+{
+    scan_headers(ic, st, tx);
+    struct detect_unit unit = {
+        .proto = RULE_PROTO_HTTP,
+        .ip_ver = f->ip_ver,
+        .client = f->src.b,
+        .server = f->dst.b,
+        .client_port = f->sport,
+        .server_port = f->dport,
+        /* a transaction needs data both ways: the session is established */
+        .established = true,
+        .redirect_upgrade = http_tx_redirect_upgrade(tx),
+    };
+    ic->st.tx_inspected++;
+    return detect_eval(ic->dt, st, &unit, alerts);
+}
+
+/* The secrets of the alerts, each once. */
+static size_t collect_secrets(const struct detect_alert *alerts, size_t n,
+                              struct ps_slice out[INSPECT_SECRETS_MAX])
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct ps_slice cand[2] = {alerts[i].secret, alerts[i].cause_secret};
+        for (size_t c = 0; c < 2; c++) {
+            bool seen = cand[c].len == 0;
+            for (size_t j = 0; j < k && !seen; j++)
+                seen = out[j].len == cand[c].len && memcmp(out[j].ptr, cand[c].ptr, cand[c].len) == 0;
+            if (!seen && k < INSPECT_SECRETS_MAX)
+                out[k++] = cand[c];
+        }
+    }
+    return k;
+}
+
+void inspect_http_tx(struct inspect_ctx *ic, struct flow *f, const struct http_tx *tx,
+                     ps_time_t ts)
+{
+    const struct detect_alert *alerts = NULL;
+    size_t n = 0;
+    struct detect_state *st = NULL;
+    if (ic->de != NULL) {
+        st = tx_state(ic, tx);
+        if (st != NULL)
+            n = inspect_eval(ic, f, tx, st, &alerts);
+    }
+    struct ps_slice secrets[INSPECT_SECRETS_MAX];
+    size_t n_secrets = collect_secrets(alerts, n, secrets);
+    ic->st.secrets += n_secrets;
+    if (n > 0) {
+        f->alerted = true;
+        ic->st.alerts += n;
+    }
+    /* JSON is built only for events that are written. */
+    if ((n > 0 && ic->log_alert) || ic->log_http) {
+        json_t *http = eve_http_object(ic->eve, tx);
+        if (!ic->unmask)
+            redact_json(http, secrets, n_secrets);
+        if (ic->log_alert) {
+            struct eve_alert_tx at = {.tx_id = http_tx_id(tx), .app_proto = "http",
+                                      .app_key = "http", .app = http, .unmask = ic->unmask};
+            for (size_t i = 0; i < n; i++)
+                eve_alert_log(ic->eve, f, &alerts[i], &at, ts);
+        }
+        if (ic->log_http)
+            eve_http_log(ic->eve, f, tx, http, ts);
+        json_decref(http);
+    }
+    if (st != NULL) {
+        http_tx_set_user(tx, NULL);
+        detect_state_put(ic->dt, st);
+    }
+}
+
+void inspect_get_stats(const struct inspect_ctx *ic, struct inspect_stats *out)
+{
+    *out = ic->st;
+    if (ic->dt != NULL) {
+        const struct detect_thread_stats *ds = detect_thread_stats(ic->dt);
+        out->scans = ds->scans;
+        out->confirms = ds->confirms;
+    }
+}

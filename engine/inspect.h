@@ -1,0 +1,47 @@
+/*
+ * inspect.h - detection over HTTP transactions, and what it writes.
+ *
+ * Bodies are streamed to detection as libhtp decodes them; when a
+ * transaction finishes, its header buffers are scanned, the rules are
+ * evaluated, and the transaction's events are written: one `alert` per
+ * rule that fired, then its `http` event, with every secret the rules
+ * found redacted in both (unless --unmask-secrets).
+ *
+ * Without rules (engine NULL) only the http event is written.
+ */
+#ifndef PS_INSPECT_H
+#define PS_INSPECT_H
+
+#include "detect.h"
+#include "eve.h"
+#include "flow.h"
+#include "http.h"
+
+struct inspect_stats {
+    uint64_t alerts;          /* detect.alert */
+    uint64_t tx_inspected;    /* transactions evaluated against the rules */
+    uint64_t secrets;         /* secrets found (redacted unless unmasked) */
+    uint64_t scans;           /* Hyperscan block scans and stream chunks */
+    uint64_t confirms;        /* PCRE2 confirmations */
+    uint64_t state_refused;   /* transactions not inspected: no memory for state */
+};
+
+struct inspect_ctx;
+
+/* NULL when out of memory. de may be NULL (no rules). */
+struct inspect_ctx *inspect_create(const struct detect_engine *de, bool unmask,
+                                   struct eve_thread *eve, struct eve_output *out);
+void inspect_destroy(struct inspect_ctx *ic); /* accepts NULL */
+
+/* Decoded body bytes of tx in direction dir. */
+void inspect_http_body(struct inspect_ctx *ic, const struct http_tx *tx, enum ps_dir dir,
+                       const uint8_t *data, size_t len);
+/* tx of flow f is finished: evaluate, write its alerts and http event. */
+void inspect_http_tx(struct inspect_ctx *ic, struct flow *f, const struct http_tx *tx,
+                     ps_time_t ts);
+/* A transaction's record goes; `user` is the state inspect attached. */
+void inspect_http_release(struct inspect_ctx *ic, void *user);
+
+void inspect_get_stats(const struct inspect_ctx *ic, struct inspect_stats *out);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * ruleset.h - the rules of a run: which files, read and checked, compiled.
+ *
+ * Without -S the shipped rules are loaded: every *.rules file, in name
+ * order, of the first directory that exists among
+ *   <directory of the binary>/../rules                (a build tree)
+ *   <directory of the binary>/../share/plainsight/rules (an install prefix)
+ *   PS_RULES_DIR                                      (the configured install path)
+ * -S files replace the shipped rules; the classification file
+ * (classification.config) still comes from that directory.
+ */
+#ifndef PS_RULESET_H
+#define PS_RULESET_H
+
+#include <stdio.h>
+
+#include "detect.h"
+#include "rule.h"
+
+struct ruleset_options {
+    const char **files; /* -S, in order; none: the shipped rules */
+    int nfiles;
+    bool none;          /* --no-rules */
+    bool strict;        /* --strict: unsupported keywords are errors */
+};
+
+struct ruleset {
+    struct rule_set rules;
+    struct detect_engine *engine; /* NULL with --no-rules */
+    struct detect_build_stats build;
+    char dir[4096];               /* the shipped directory used, or "" */
+};
+
+enum ruleset_status {
+    RULESET_OK = 0,
+    RULESET_ERRORS,  /* some rules were rejected (named on diag) */
+    RULESET_MISSING, /* a file or the shipped directory could not be read */
+    RULESET_NOMEM,
+};
+
+/* Read, check and compile. Diagnostics go to diag. On RULESET_ERRORS the
+ * good rules are still compiled. */
+enum ruleset_status ruleset_load(struct ruleset *r, const struct ruleset_options *o, FILE *diag);
+void ruleset_free(struct ruleset *r);
+
+#endif

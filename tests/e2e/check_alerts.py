@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Compare a run's alerts with the secrets a generated capture's ground truth
+lists (gen_traffic.py --secrets): every planted secret must alert exactly once
+with its sid on its transaction, and nothing else may alert.
+
+usage: check_alerts.py EVE.json TRUTH.json
+
+The run must use --unmask-secrets, so alerts can be matched by their secret.
+Prints the counts and the first differences; exits 0 when they match."""
+import collections
+import ipaddress
+import json
+import sys
+
+
+def _norm(ip):
+    return str(ipaddress.ip_address(ip))
+
+
+def alert_secret(alert):
+    """The secret of an alert: its own, or for a rule that holds because of
+    another rule's secret (plainsight.request_secret), that one."""
+    ctx = alert.get("context") or {}
+    if "secret" in ctx:
+        return ctx["secret"]
+    return (ctx.get("cause") or {}).get("secret")
+
+
+def alert_key(ev):
+    """(client, client port, server, server port, tx_id, sid, secret)."""
+    fl = ev.get("flow") or {}
+    if "src_port" in fl:  # the alert's flow object is in flow orientation
+        c, cp, s, sp = fl["src_ip"], fl["src_port"], fl["dest_ip"], fl["dest_port"]
+    elif ev.get("direction") == "to_client":
+        c, cp, s, sp = ev["dest_ip"], ev["dest_port"], ev["src_ip"], ev["src_port"]
+    else:
+        c, cp, s, sp = ev["src_ip"], ev["src_port"], ev["dest_ip"], ev["dest_port"]
+    return (_norm(c), cp, _norm(s), sp, ev.get("tx_id"), ev["alert"]["signature_id"],
+            alert_secret(ev["alert"]))
+
+
+def compare(events, truth):
+    """Returns (want, got, extra, missing) as Counters of alert keys."""
+    want = collections.Counter()
+    for s in truth["secrets"]:
+        fl = s["flow"]
+        want[(_norm(fl["src_ip"]), fl["src_port"], _norm(fl["dest_ip"]), fl["dest_port"],
+              s["tx_id"], s["sid"], s["secret"])] += 1
+    got = collections.Counter(alert_key(ev) for ev in events if ev.get("event_type") == "alert")
+    return want, got, got - want, want - got
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    with open(sys.argv[2]) as f:
+        truth = json.load(f)
+    with open(sys.argv[1]) as f:
+        events = [json.loads(line) for line in f]
+    want, got, extra, missing = compare(events, truth)
+    by_sid = collections.Counter(k[5] for k in got.elements())
+    print(f"planted secrets: {sum(want.values())}; alerts: {sum(got.values())} "
+          f"over {len(by_sid)} signatures; unexpected: {sum(extra.values())}; "
+          f"missing: {sum(missing.values())}")
+    for k in list(extra)[:5]:
+        print("  unexpected:", k)
+    for k in list(missing)[:5]:
+        print("  missing:", k)
+    sys.exit(0 if not extra and not missing else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -4,8 +4,8 @@ import shutil
 import stat
 import subprocess
 
-from harness import (BIN, WORK, analyse, eq, ether, final_stats, generate, ipv4_tcp, of_type,
-                     read_eve, run_ps, test, validate_schema, write_pcap)
+from harness import (BIN, ROOT, WORK, analyse, eq, ether, final_stats, generate, ipv4_tcp,
+                     of_type, read_eve, run_ps, test, validate_schema, write_pcap)
 
 
 def small_capture():
@@ -282,3 +282,30 @@ def no_rules_gives_no_alerts_and_alert_type_selects_alerts():
     events = analyse(pcap, "-S", rules, "--eve-types", "alert", name="alerts-only")
     assert events and all(e["event_type"] == "alert" for e in events), \
         {e["event_type"] for e in events}
+
+
+@test
+def installed_binary_finds_the_shipped_rules():
+    """make install puts the rules under share/plainsight/rules of the
+    prefix; the installed binary finds them there, away from the tree."""
+    build = os.path.dirname(BIN)
+    prefix = os.path.join(WORK, "prefix")
+    subprocess.run(["cmake", "--install", build, "--prefix", prefix], check=True,
+                   capture_output=True)
+    installed = os.path.join(prefix, "bin", "plainsight")
+    assert os.path.exists(os.path.join(prefix, "share", "plainsight", "rules",
+                                       "plainsight.rules"))
+    p = subprocess.run([installed, "--test-rules"], capture_output=True, text=True, cwd=WORK)
+    eq(p.returncode, 0, f"installed --test-rules: {p.stderr}")
+    shipped = sum(1 for line in open(os.path.join(ROOT, "rules", "plainsight.rules"))
+                  if line.startswith("alert "))
+    assert f"{shipped} rules loaded" in p.stderr, p.stderr
+
+
+@test
+def ics_rules_load_with_a_warning():
+    rules = rule_file("ics.rules", 'alert ics any any -> any any (msg:"pin"; ics.description; '
+                      'content:"PIN"; sid:7;)\n')
+    rc, err = run_ps(["--test-rules", "-S", rules], check=False)
+    eq(rc, 0, "exit code")
+    assert "ics rules are loaded" in err and "cannot fire" in err, err

@@ -49,6 +49,9 @@ static const struct config_knob knobs[] = {
      "decoded body bytes inspected per HTTP transaction and direction; 0 means no limit"},
     {"http-decompress-limit", CONFIG_SIZE, OFF(http_decompress_limit), 64 * KIB, 4 * GIB, 50 * MIB,
      "decompressed bytes allowed per HTTP body (guards against decompression bombs)"},
+    {"ics-max-size", CONFIG_SIZE, OFF(ics_max_size), 4 * KIB, 256 * MIB, 1 * MIB,
+     "calendar bytes collected per HTTP body for parsing; a longer calendar is counted and "
+     "the part read is parsed"},
     {"community-id-seed", CONFIG_COUNT, OFF(community_id_seed), 0, 65535, 0,
      "seed of the Community ID flow hash"},
     {NULL, 0, 0, 0, 0, 0, NULL},

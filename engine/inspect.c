@@ -15,23 +15,14 @@
 
 #include "eve_alert.h"
 #include "eve_app.h"
+#include "inspect_int.h"
 #include "redact.h"
 
 /* Secrets redacted per transaction; more alerts than this on one
  * transaction still redact their own secrets in their context. */
 #define INSPECT_SECRETS_MAX 32
 
-struct inspect_ctx {
-    const struct detect_engine *de;
-    struct detect_thread *dt;
-    struct eve_thread *eve;
-    bool unmask, log_http, log_alert;
-    uint8_t *hdr;      /* joined headers for http.header / http.response_header */
-    size_t hdr_cap;
-    struct inspect_stats st;
-};
-
-struct inspect_ctx *inspect_create(const struct detect_engine *de, bool unmask,
+struct inspect_ctx *inspect_create(const struct detect_engine *de, bool unmask, size_t ics_max,
                                    struct eve_thread *eve, struct eve_output *out)
 {
     struct inspect_ctx *ic = calloc(1, sizeof(*ic));
@@ -42,6 +33,9 @@ struct inspect_ctx *inspect_create(const struct detect_engine *de, bool unmask,
     ic->unmask = unmask;
     ic->log_http = eve_output_wants(out, EVE_HTTP);
     ic->log_alert = eve_output_wants(out, EVE_ALERT);
+    ic->log_anomaly = eve_output_wants(out, EVE_ANOMALY);
+    ic->ics = de != NULL && detect_engine_has_proto(de, RULE_PROTO_ICS);
+    ic->ics_max = ics_max;
     if (de != NULL && (ic->dt = detect_thread_create(de)) == NULL) {
         free(ic);
         return NULL;
@@ -53,39 +47,70 @@ void inspect_destroy(struct inspect_ctx *ic)
 {
     if (ic == NULL)
         return;
+    while (ic->free_tx != NULL) {
+        struct inspect_tx *it = ic->free_tx;
+        ic->free_tx = it->next_free;
+        free(it);
+    }
     detect_thread_destroy(ic->dt);
     free(ic->hdr);
     free(ic);
 }
 
-static struct detect_state *tx_state(struct inspect_ctx *ic, const struct http_tx *tx)
+/* The transaction's record, from the pool, attached on first need. */
+static struct inspect_tx *tx_record(struct inspect_ctx *ic, const struct http_tx *tx)
 {
-    struct detect_state *st = http_tx_user(tx);
-    if (st == NULL) {
-        st = detect_state_get(ic->dt);
-        if (st == NULL) {
-            ic->st.state_refused++;
-            return NULL;
-        }
-        http_tx_set_user(tx, st);
+    struct inspect_tx *it = http_tx_user(tx);
+    if (it != NULL)
+        return it;
+    it = ic->free_tx;
+    if (it != NULL)
+        ic->free_tx = it->next_free;
+    else if ((it = calloc(1, sizeof(*it))) == NULL) {
+        ic->st.state_refused++;
+        return NULL;
     }
-    return st;
+    it->next_free = NULL;
+    http_tx_set_user(tx, it);
+    return it;
+}
+
+static void tx_record_put(struct inspect_ctx *ic, struct inspect_tx *it)
+{
+    if (it->st != NULL)
+        detect_state_put(ic->dt, it->st);
+    it->st = NULL;
+    inspect_cal_clear(&it->cal[0]);
+    inspect_cal_clear(&it->cal[1]);
+    it->next_free = ic->free_tx;
+    ic->free_tx = it;
 }
 
 void inspect_http_body(struct inspect_ctx *ic, const struct http_tx *tx, enum ps_dir dir,
                        const uint8_t *data, size_t len)
 {
-    enum rule_buffer b = dir == PS_TOSERVER ? RB_HTTP_REQUEST_BODY : RB_HTTP_RESPONSE_BODY;
-    if (ic->de == NULL || !detect_engine_uses(ic->de, b))
+    if (ic->de == NULL)
         return;
-    struct detect_state *st = tx_state(ic, tx);
-    if (st != NULL)
-        detect_stream(ic->dt, st, b, data, len);
+    enum rule_buffer b = dir == PS_TOSERVER ? RB_HTTP_REQUEST_BODY : RB_HTTP_RESPONSE_BODY;
+    bool scan = detect_engine_uses(ic->de, b);
+    if (!scan && !ic->ics)
+        return;
+    struct inspect_tx *it = tx_record(ic, tx);
+    if (it == NULL)
+        return;
+    if (scan) {
+        if (it->st == NULL && (it->st = detect_state_get(ic->dt)) == NULL)
+            ic->st.state_refused++;
+        else
+            detect_stream(ic->dt, it->st, b, data, len);
+    }
+    if (ic->ics)
+        inspect_ics_body(ic, &it->cal[dir], tx, dir, data, len);
 }
 
 void inspect_http_release(struct inspect_ctx *ic, void *user)
 {
-    detect_state_put(ic->dt, user);
+    tx_record_put(ic, user);
 }
 
 /* --- header buffers --- */
@@ -193,42 +218,59 @@ static size_t collect_secrets(const struct detect_alert *alerts, size_t n,
     return k;
 }
 
+json_t *inspect_http_object(struct inspect_ctx *ic, const struct http_tx *tx,
+                            struct inspect_http_obj *ho)
+{
+    if (ho->obj == NULL) {
+        ho->obj = eve_http_object(ic->eve, tx);
+        if (!ic->unmask)
+            redact_json(ho->obj, ho->secrets, ho->n_secrets);
+    }
+    return ho->obj;
+}
+
 void inspect_http_tx(struct inspect_ctx *ic, struct flow *f, const struct http_tx *tx,
                      ps_time_t ts)
 {
+    struct inspect_tx *it = http_tx_user(tx);
     const struct detect_alert *alerts = NULL;
     size_t n = 0;
-    struct detect_state *st = NULL;
-    if (ic->de != NULL) {
-        st = tx_state(ic, tx);
-        if (st != NULL)
-            n = inspect_eval(ic, f, tx, st, &alerts);
+    struct detect_state *st = it != NULL ? it->st : NULL;
+    bool own_state = false;
+    if (ic->de != NULL && st == NULL) {
+        st = detect_state_get(ic->dt);
+        own_state = st != NULL;
+        if (st == NULL)
+            ic->st.state_refused++;
     }
+    if (st != NULL)
+        n = inspect_eval(ic, f, tx, st, &alerts);
     struct ps_slice secrets[INSPECT_SECRETS_MAX];
-    size_t n_secrets = collect_secrets(alerts, n, secrets);
-    ic->st.secrets += n_secrets;
+    struct inspect_http_obj ho = {.secrets = secrets,
+                                  .n_secrets = collect_secrets(alerts, n, secrets)};
+    ic->st.secrets += ho.n_secrets;
     if (n > 0) {
         f->alerted = true;
         ic->st.alerts += n;
     }
     /* JSON is built only for events that are written. */
-    if ((n > 0 && ic->log_alert) || ic->log_http) {
-        json_t *http = eve_http_object(ic->eve, tx);
-        if (!ic->unmask)
-            redact_json(http, secrets, n_secrets);
-        if (ic->log_alert) {
-            struct eve_alert_tx at = {.tx_id = http_tx_id(tx), .app_proto = "http",
-                                      .app_key = "http", .app = http, .unmask = ic->unmask};
-            for (size_t i = 0; i < n; i++)
-                eve_alert_log(ic->eve, f, &alerts[i], &at, ts);
-        }
-        if (ic->log_http)
-            eve_http_log(ic->eve, f, tx, http, ts);
-        json_decref(http);
+    if (n > 0 && ic->log_alert) {
+        struct eve_alert_tx at = {.tx_id = http_tx_id(tx), .app_proto = "http",
+                                  .app_key = "http", .app = inspect_http_object(ic, tx, &ho),
+                                  .unmask = ic->unmask};
+        for (size_t i = 0; i < n; i++)
+            eve_alert_log(ic->eve, f, &alerts[i], &at, ts);
     }
-    if (st != NULL) {
-        http_tx_set_user(tx, NULL);
+    if (it != NULL && ic->ics)
+        inspect_ics_tx(ic, f, tx, it, &ho, ts);
+    if (ic->log_http)
+        eve_http_log(ic->eve, f, tx, inspect_http_object(ic, tx, &ho), ts);
+    json_decref(ho.obj);
+    if (own_state)
         detect_state_put(ic->dt, st);
+    if (it != NULL) {
+        http_tx_set_user(tx, NULL);
+        tx_record_put(ic, it);
     }
 }
 

@@ -1,11 +1,13 @@
 /*
  * inspect.h - detection over HTTP transactions, and what it writes.
  *
- * Bodies are streamed to detection as libhtp decodes them; when a
- * transaction finishes, its header buffers are scanned, the rules are
- * evaluated, and the transaction's events are written: one `alert` per
- * rule that fired, then its `http` event, with every secret the rules
- * found redacted in both (unless --unmask-secrets).
+ * Bodies are streamed to detection as libhtp decodes them, and bodies that
+ * are calendars are collected (when ics rules exist). When a transaction
+ * finishes, its header buffers are scanned, the http rules are evaluated,
+ * then each calendar component against the ics rules, and the events are
+ * written: one `alert` per rule that fired (per transaction for http rules,
+ * per component for ics rules), then the `http` event, with every secret
+ * found redacted (unless --unmask-secrets).
  *
  * Without rules (engine NULL) only the http event is written.
  */
@@ -24,12 +26,17 @@ struct inspect_stats {
     uint64_t scans;           /* Hyperscan block scans and stream chunks */
     uint64_t confirms;        /* PCRE2 confirmations */
     uint64_t state_refused;   /* transactions not inspected: no memory for state */
+    uint64_t calendars;       /* calendar bodies parsed */
+    uint64_t components;      /* calendar components evaluated */
+    uint64_t cal_malformed;   /* calendars libical found malformed (anomaly raised) */
+    uint64_t cal_truncated;   /* calendars longer than --ics-max-size (anomaly raised) */
 };
 
 struct inspect_ctx;
 
-/* NULL when out of memory. de may be NULL (no rules). */
-struct inspect_ctx *inspect_create(const struct detect_engine *de, bool unmask,
+/* NULL when out of memory. de may be NULL (no rules); ics_max caps the
+ * calendar bytes collected per body (--ics-max-size). */
+struct inspect_ctx *inspect_create(const struct detect_engine *de, bool unmask, size_t ics_max,
                                    struct eve_thread *eve, struct eve_output *out);
 void inspect_destroy(struct inspect_ctx *ic); /* accepts NULL */
 

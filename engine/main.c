@@ -258,11 +258,16 @@ static void print_summary(const struct run_stats *rs, const char *eve_path, doub
     fprintf(stderr,
             "plainsight: %llu packets (%.1f MB) from %llu file(s) in %.2f s: %.0f packets/s, "
             "%.1f MB/s\n"
-            "plainsight: %llu flows, %llu HTTP transactions, %llu alerts, %llu invalid packets, "
+            "plainsight: %llu flows, %llu HTTP transactions, %llu calendars (%llu components, "
+            "%llu malformed, %llu over --ics-max-size), %llu alerts, %llu invalid packets, "
             "%llu events written to %s\n",
             (unsigned long long)rs->decode.pkts, mb, (unsigned long long)rs->capture.files, secs,
             secs > 0 ? (double)rs->decode.pkts / secs : 0.0, secs > 0 ? mb / secs : 0.0,
             (unsigned long long)rs->workers.flow.total, (unsigned long long)rs->workers.app.tx_http,
+            (unsigned long long)rs->workers.inspect.calendars,
+            (unsigned long long)rs->workers.inspect.components,
+            (unsigned long long)rs->workers.inspect.cal_malformed,
+            (unsigned long long)rs->workers.inspect.cal_truncated,
             (unsigned long long)rs->workers.inspect.alerts, (unsigned long long)rs->decode.invalid,
             (unsigned long long)es->events, strcmp(eve_path, "-") == 0 ? "standard output" : eve_path);
 }

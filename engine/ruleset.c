@@ -136,11 +136,6 @@ enum ruleset_status ruleset_load(struct ruleset *r, const struct ruleset_options
     r->engine = detect_engine_build(&r->rules, diag, &r->build);
     if (r->engine == NULL)
         return RULESET_NOMEM;
-    /* The iCalendar stage does not feed ics.* buffers yet: say so rather
-     * than load rules that can never fire without a word. */
-    if (detect_engine_has_proto(r->engine, RULE_PROTO_ICS) && diag != NULL)
-        fprintf(diag, "plainsight: warning: ics rules are loaded, but calendar bodies are not "
-                      "parsed yet, so they cannot fire\n");
     if (r->rules.n_errors > 0 || r->build.rules_failed > 0)
         return RULESET_ERRORS;
     return RULESET_OK;

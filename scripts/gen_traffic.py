@@ -20,13 +20,18 @@ Truth field notes:
   secrets                  with --secrets: every planted secret, {flow: {src_ip,
                            src_port, dest_ip, dest_port}, tx_id, sid (the rule
                            of rules/plainsight.rules that must alert), kind,
-                           where (uri | body), secret}; see gentraffic/secrets.py
+                           where (uri | body), secret}; see gentraffic/secrets.py.
+                           With --calendars, also every alert the planted
+                           calendars must raise (rules/meeting.rules): the same
+                           record with where "calendar" and the component's uid;
+                           see gentraffic/calendars.py
 
 Examples:
   gen_traffic.py --seed 1 --sessions 50 --out small.pcap
   gen_traffic.py --seed 7 --size 1G --ipv6 30 --vlan 10 --out big.pcap
   gen_traffic.py --seed 3 --sessions 40 --linktype sll2 --frag 5 --reorder 3 --out x.pcap
   gen_traffic.py --seed 11 --sessions 300 --secrets 20 --out planted.pcap
+  gen_traffic.py --seed 11 --sessions 300 --calendars 10 --out calendars.pcap
 """
 
 import argparse
@@ -37,6 +42,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from gentraffic.calendars import CalendarPlanter  # noqa: E402
 from gentraffic.packet import LINKTYPES  # noqa: E402
 from gentraffic.scheduler import Generator  # noqa: E402
 from gentraffic.secrets import Planter  # noqa: E402
@@ -122,8 +128,22 @@ def build_parser():
                    help="percent of sessions given a planted secret (share URL, webhook, "
                         "sign-in or presigned link, in a request or a response body), and "
                         "as many given a harmless look-alike; listed in the truth (default 0)")
+    p.add_argument("--calendars", type=percent, default=0, metavar="PCT",
+                   help="percent of sessions where one transaction becomes a calendar: a feed "
+                        "fetch (text/calendar, 1-10 invitations leaking meeting passcodes or "
+                        "look-alikes) or a CalDAV PUT upload; expected alerts listed in the "
+                        "truth's secrets (default 0)")
     p.add_argument("--quiet", action="store_true", help="no summary on stderr")
     return p
+
+
+def _with_calendars(secrets, calendars):
+    """One plant hook: the secrets planter first, then the calendar planter on
+    a transaction the first one left alone. Each keeps its own random stream."""
+    def plant(rng, plan, flow):
+        recs = secrets(rng, plan, flow) if secrets is not None else []
+        return recs + calendars(rng, plan, flow, {r["tx_id"] for r in recs})
+    return plant
 
 
 def main(argv=None):
@@ -144,12 +164,14 @@ def main(argv=None):
         base = o.out[:-5] if o.out.endswith(".pcap") else o.out
         truth_path = base + ".truth.json"
     args = {k: v for k, v in sorted(vars(o).items())
-            if k not in ("out", "truth", "quiet", "start_us")}
+            if k not in ("out", "truth", "quiet", "start_us") and (k != "calendars" or v)}
     args["start_time"] = datetime.datetime.fromtimestamp(
         o.start_us / 1e6, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     t0 = time.time()
     try:
         plant = Planter(o.seed, o.secrets) if o.secrets else None
+        if o.calendars:
+            plant = _with_calendars(plant, CalendarPlanter(o.seed, o.calendars))
         truth, size = Generator(o, args, plant).run(o.out, truth_path)
     except OSError as e:
         print(f"gen_traffic: {e}", file=sys.stderr)
@@ -158,7 +180,7 @@ def main(argv=None):
         http = sum(len(f["http"]) for f in truth["flows"])
         print(f"gen_traffic: {o.out}: {size} bytes, {truth['packets']} frames, "
               f"{len(truth['flows'])} flows, {http} HTTP transactions, "
-              f"{len(truth['secrets'])} planted secrets "
+              f"{len(truth['secrets'])} planted secrets or calendar alerts "
               f"in {time.time() - t0:.1f} s; truth in {truth_path}", file=sys.stderr)
     return 0
 

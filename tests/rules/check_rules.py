@@ -7,6 +7,10 @@ traffic, which must raise nothing.
   check_rules.py                      vectors + patterns + generator (seed 1, 400 sessions)
   check_rules.py --sessions 0         vectors and patterns only
 
+The meeting-secret rules (rules/meeting.rules, `alert ics`) are checked too,
+by check_ics_rules.py (calendar vectors, the labelled calendar corpus, the
+generator's planted calendars); --no-ics skips them.
+
 Patterns are compiled with the system's Hyperscan (exact, not prefilter; block
 mode, stream mode for bodies) and matched with PCRE2, both through ctypes,
 when libhs.so.5 / libpcre2-8.so.0 are installed; otherwise Python's `re`
@@ -204,9 +208,9 @@ class Rule:
             elif key in ("nocase", "startswith", "endswith", "fast_pattern"):
                 self.conds[-1][key] = True
             elif key == "pcre":
-                v = unquote(val)
+                v = val.strip()
                 neg = v.startswith("!")
-                v = v.lstrip("!")
+                v = unquote(v.lstrip("!"))
                 end = v.rindex("/")
                 pattern, flags = v[1:end], v[end + 1:]
                 self.conds.append({"buffer": buf, "kind": "pcre", "negated": neg,
@@ -530,6 +534,7 @@ def main():
     ap.add_argument("--sessions", type=int, default=400)
     ap.add_argument("--secrets", type=float, default=20,
                     help="planted-secret percentage for the second pass (0: skip it)")
+    ap.add_argument("--no-ics", action="store_true", help="skip check_ics_rules.py")
     a = ap.parse_args()
     rules = load_rules(a.rules)
     classes = load_classes()
@@ -551,6 +556,12 @@ def main():
             print(f"planted (--secrets {a.secrets:g}): {ntx} transactions, {nsec} secrets, "
                   f"{len(p)} mismatches")
             problems += p
+    if not a.no_ics and os.path.exists(os.path.join(ROOT, "rules", "meeting.rules")):
+        import check_ics_rules
+        print("--- rules/meeting.rules (check_ics_rules.py) ---")
+        if check_ics_rules.run(seed=a.seed, components=1500 if a.sessions else 0,
+                               sessions=min(a.sessions, 300)) != 0:
+            problems.append("check_ics_rules.py failed (see above)")
     for p in problems:
         print("PROBLEM:", p)
     print("OK" if not problems else f"{len(problems)} problems")

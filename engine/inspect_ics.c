@@ -117,7 +117,7 @@ static json_t *ics_context(const struct ics_component *c, const struct detect_al
     set_slice(ctx, "dtstart", c->dtstart);
     set_slice(ctx, "organizer", c->organizer);
     const char *prop = ics_secret_property(c, a->secret);
-    if (prop != NULL)
+    if (prop != NULL && prop[0] != '\0') /* libical's unparsed lines have no name */
         json_object_set_new(ctx, "property", json_string(prop));
     if (!unmask)
         redact_json(ctx, secrets, n_secrets);

@@ -44,15 +44,15 @@
 struct ics_feed {
     icalparser *parser;
     struct ics_walk *walk;
-    char *line;        /* rewritten content lines; owned, grown as needed */
+    char *line; /* rewritten content lines; owned, grown as needed */
     size_t line_cap;
-    unsigned depth;    /* components open, skipped ones included */
-    unsigned skip;     /* depth of the component being skipped, or 0 */
-    unsigned roots;    /* top-level components begun */
-    unsigned units;    /* properties libical may have made in the open root */
-    bool top_open;     /* the top-level component is open in libical */
-    icalcomponent_kind top_kind; /* to reopen it: a standard kind, or */
-    char *top_name;    /* the name of a nonstandard one; owned */
+    unsigned depth;               /* components open, skipped ones included */
+    unsigned skip;                /* depth of the component being skipped, or 0 */
+    unsigned roots;               /* top-level components begun */
+    unsigned units;               /* properties libical may have made in the open root */
+    bool top_open;                /* the top-level component is open in libical */
+    icalcomponent_kind top_kind;  /* to reopen it: a standard kind, or */
+    char *top_name;               /* the name of a nonstandard one; owned */
     uint64_t open[ICS_MAX_DEPTH]; /* hash of each open component's name */
 };
 
@@ -61,9 +61,9 @@ static pthread_once_t ics_once = PTHREAD_ONCE_INIT;
 static void ics_libical_setup(void)
 {
     static const icalerrorenum errs[] = {
-        ICAL_BADARG_ERROR,    ICAL_NEWFAILED_ERROR, ICAL_ALLOCATION_ERROR,
-        ICAL_MALFORMEDDATA_ERROR, ICAL_PARSE_ERROR, ICAL_INTERNAL_ERROR,
-        ICAL_FILE_ERROR,      ICAL_USAGE_ERROR,     ICAL_UNIMPLEMENTED_ERROR,
+        ICAL_BADARG_ERROR,        ICAL_NEWFAILED_ERROR, ICAL_ALLOCATION_ERROR,
+        ICAL_MALFORMEDDATA_ERROR, ICAL_PARSE_ERROR,     ICAL_INTERNAL_ERROR,
+        ICAL_FILE_ERROR,          ICAL_USAGE_ERROR,     ICAL_UNIMPLEMENTED_ERROR,
         ICAL_UNKNOWN_ERROR,
     };
     /* Non-fatal states make the global flag moot; libical's own save and

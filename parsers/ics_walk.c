@@ -134,9 +134,8 @@ static void walk_dtstart(icalvalue *v, char *buf, size_t size, struct ps_slice *
     else
         return;
     int n = t.is_date ? snprintf(buf, size, "%04d%02d%02d", t.year, t.month, t.day)
-                      : snprintf(buf, size, "%04d%02d%02dT%02d%02d%02d%s", t.year, t.month,
-                                 t.day, t.hour, t.minute, t.second,
-                                 icaltime_is_utc(t) ? "Z" : "");
+                      : snprintf(buf, size, "%04d%02d%02dT%02d%02d%02d%s", t.year, t.month, t.day,
+                                 t.hour, t.minute, t.second, icaltime_is_utc(t) ? "Z" : "");
     if (n > 0 && (size_t)n < size)
         *out = (struct ps_slice){(const uint8_t *)buf, (size_t)n};
 }
@@ -153,8 +152,8 @@ static int walk_add_cn(struct ics_walk *w, size_t *n, icalproperty *p, icalprope
 }
 
 /* One property into the component being built. */
-static int walk_property(struct ics_walk *w, struct ics_component *c, size_t *n,
-                         icalproperty *p, char *dtbuf, size_t dtsize)
+static int walk_property(struct ics_walk *w, struct ics_component *c, size_t *n, icalproperty *p,
+                         char *dtbuf, size_t dtsize)
 {
     icalproperty_kind k = icalproperty_isa(p);
     icalvalue *v = icalproperty_get_value(p);
@@ -242,8 +241,7 @@ static int walk_component(struct ics_walk *w, icalcomponent *comp, unsigned dept
     if (depth >= ICS_MAX_DEPTH)
         return PS_OK;
     for (icalcomponent *k = icalcomponent_get_first_component(comp, ICAL_ANY_COMPONENT);
-         k != NULL && rc == PS_OK;
-         k = icalcomponent_get_next_component(comp, ICAL_ANY_COMPONENT))
+         k != NULL && rc == PS_OK; k = icalcomponent_get_next_component(comp, ICAL_ANY_COMPONENT))
         rc = walk_component(w, k, depth + 1);
     return rc;
 }

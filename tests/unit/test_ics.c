@@ -284,7 +284,8 @@ Test(ics, outlook_teams_invite)
 
 /* --- Google Calendar: the Meet block, empty values everywhere --- */
 
-#define MEET_LINE "-::~:~::~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~::~:~::-"
+#define MEET_LINE                                                                                  \
+    "-::~:~::~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~::~:~::-"
 
 static const char google_invite[] =
     "BEGIN:VCALENDAR\r\n"
@@ -337,13 +338,17 @@ Test(ics, google_meet_invite)
     cr_assert_str_eq(ev->dtstart, "20261124T180000Z");
     cr_assert_str_eq(ev->organizer, "mailto:sam.lee@example.com");
     static const struct want want[] = {
-        {ICS_F_ORGANIZER, "ORGANIZER"},   {ICS_F_ORGANIZER, "ORGANIZER;CN"},
-        {ICS_F_ATTENDEE, "ATTENDEE"},     {ICS_F_ATTENDEE, "ATTENDEE;CN"},
+        {ICS_F_ORGANIZER, "ORGANIZER"},
+        {ICS_F_ORGANIZER, "ORGANIZER;CN"},
+        {ICS_F_ATTENDEE, "ATTENDEE"},
+        {ICS_F_ATTENDEE, "ATTENDEE;CN"},
         {ICS_F_CONFERENCE, "X-GOOGLE-CONFERENCE"},
-        {ICS_F_DESCRIPTION, "DESCRIPTION"}, {ICS_F_SUMMARY, "SUMMARY"},
+        {ICS_F_DESCRIPTION, "DESCRIPTION"},
+        {ICS_F_SUMMARY, "SUMMARY"},
     };
     expect_props(ev, want, PS_ARRAY_LEN(want));
-    expect_prop(ev, "X-GOOGLE-CONFERENCE", ICS_F_CONFERENCE, "https://meet.google.com/qzv-fakr-xtp");
+    expect_prop(ev, "X-GOOGLE-CONFERENCE", ICS_F_CONFERENCE,
+                "https://meet.google.com/qzv-fakr-xtp");
     expect_prop(ev, "DESCRIPTION", ICS_F_DESCRIPTION,
                 "Agenda in the doc.\n\n" MEET_LINE "\n"
                 "Join with Google Meet: https://meet.google.com/qzv-fakr-xtp\n"
@@ -359,24 +364,25 @@ Test(ics, google_meet_invite)
 
 Test(ics, zoom_passcode_in_description)
 {
-    struct got g = parse("BEGIN:VCALENDAR\r\n"
-                         "PRODID:-//zoom.us//iCalendar Event//EN\r\n"
-                         "VERSION:2.0\r\n"
-                         "BEGIN:VEVENT\r\n"
-                         "DTSTART;VALUE=DATE-TIME:20261124T150000Z\r\n"
-                         "SUMMARY:Budget review\r\n"
-                         "UID:20261124T150000-84021937561@zoom.us\r\n"
-                         "DESCRIPTION:Jane Doe is inviting you to a scheduled Zoom meeting.\\n\\n"
-                         "Join \r\n"
-                         " Zoom Meeting\\nhttps://us06web.zoom.us/j/84021937561?pwd=KGpOyQFAKEyZbk\r\n"
-                         " BFTFoOxtzHq8STZH.1\\n\\nMeeting ID: 840 2193 7561\\nPasscode: 7Kq2Zx\\n\\n--\r\n"
-                         " -\\n\\nOne tap mobile\\n+16465550123\\,\\,84021937561#\\,\\,\\,\\,*482913# \r\n"
-                         " US (New York)\r\n"
-                         "LOCATION:https://us06web.zoom.us/j/84021937561?pwd=KGpOyQFAKEyZbkBFTFoOxt\r\n"
-                         " zHq8STZH.1\r\n"
-                         "ORGANIZER;CN=\"Doe, Jane\":mailto:jane@example.com\r\n"
-                         "END:VEVENT\r\n"
-                         "END:VCALENDAR\r\n");
+    struct got g =
+        parse("BEGIN:VCALENDAR\r\n"
+              "PRODID:-//zoom.us//iCalendar Event//EN\r\n"
+              "VERSION:2.0\r\n"
+              "BEGIN:VEVENT\r\n"
+              "DTSTART;VALUE=DATE-TIME:20261124T150000Z\r\n"
+              "SUMMARY:Budget review\r\n"
+              "UID:20261124T150000-84021937561@zoom.us\r\n"
+              "DESCRIPTION:Jane Doe is inviting you to a scheduled Zoom meeting.\\n\\n"
+              "Join \r\n"
+              " Zoom Meeting\\nhttps://us06web.zoom.us/j/84021937561?pwd=KGpOyQFAKEyZbk\r\n"
+              " BFTFoOxtzHq8STZH.1\\n\\nMeeting ID: 840 2193 7561\\nPasscode: 7Kq2Zx\\n\\n--\r\n"
+              " -\\n\\nOne tap mobile\\n+16465550123\\,\\,84021937561#\\,\\,\\,\\,*482913# \r\n"
+              " US (New York)\r\n"
+              "LOCATION:https://us06web.zoom.us/j/84021937561?pwd=KGpOyQFAKEyZbkBFTFoOxt\r\n"
+              " zHq8STZH.1\r\n"
+              "ORGANIZER;CN=\"Doe, Jane\":mailto:jane@example.com\r\n"
+              "END:VEVENT\r\n"
+              "END:VCALENDAR\r\n");
     cr_assert_not(g.res.malformed);
     static const char *const kinds[] = {"VCALENDAR", "VEVENT"};
     expect_kinds(&g, kinds, 2);
@@ -589,10 +595,11 @@ Test(ics, bom_and_leading_blank_lines_are_skipped)
 
 Test(ics, names_in_any_case_are_upper_case)
 {
-    struct got g = parse("begin:vcalendar\r\nBegin:VEvent\r\nsummary:lower\r\n"
-                         "x-alt-desc;fmttype=text/html:<b>pin 1234</b>\r\n"
-                         "x-google-conference:https://meet.google.com/aaa-bbbb-ccc\r\n"
-                         "Organizer;cn=Ann:mailto:ann@example.com\r\nend:vevent\r\nend:vcalendar\r\n");
+    struct got g =
+        parse("begin:vcalendar\r\nBegin:VEvent\r\nsummary:lower\r\n"
+              "x-alt-desc;fmttype=text/html:<b>pin 1234</b>\r\n"
+              "x-google-conference:https://meet.google.com/aaa-bbbb-ccc\r\n"
+              "Organizer;cn=Ann:mailto:ann@example.com\r\nend:vevent\r\nend:vcalendar\r\n");
     cr_assert_not(g.res.malformed);
     cr_assert_eq(g.n, 1);
     const struct got_comp *ev = &g.c[0];
@@ -610,11 +617,12 @@ Test(ics, names_in_any_case_are_upper_case)
 
 Test(ics, conference_fields)
 {
-    struct got g = parse(EV("CONFERENCE;VALUE=URI;FEATURE=VIDEO;LABEL=Join:https://meet.example/r\r\n"
-                            "X-ACME-CONFERENCE-URL:https://a.example/c\r\n"
-                            "X-VENDOR-MEETINGURL:https://b.example/m\r\n"
-                            "X-MICROSOFT-ONLINEMEETINGCONFLINK:conf:sip:x@y\r\n"
-                            "X-MICROSOFT-ONLINEMEETINGINFORMATION:{}\r\n"));
+    struct got g =
+        parse(EV("CONFERENCE;VALUE=URI;FEATURE=VIDEO;LABEL=Join:https://meet.example/r\r\n"
+                 "X-ACME-CONFERENCE-URL:https://a.example/c\r\n"
+                 "X-VENDOR-MEETINGURL:https://b.example/m\r\n"
+                 "X-MICROSOFT-ONLINEMEETINGCONFLINK:conf:sip:x@y\r\n"
+                 "X-MICROSOFT-ONLINEMEETINGINFORMATION:{}\r\n"));
     cr_assert_not(g.res.malformed);
     const struct got_comp *ev = &g.c[0];
     static const struct want w[] = {{ICS_F_CONFERENCE, "CONFERENCE"},
@@ -629,16 +637,16 @@ Test(ics, conference_fields)
 
 Test(ics, other_text_properties_and_identifiers)
 {
-    struct got g = parse(EV("UID:u-1\r\nRELATED-TO:u-0\r\nCONTACT:Jim\\, +1-555-0100\r\n"
-                            "RESOURCES:Projector\r\nATTACH;FMTTYPE=application/pdf:https://drive"
-                            ".example/d/1?usp=sharing\r\nATTACH;ENCODING=BASE64;VALUE=BINARY:AAAA\r\n"
-                            "SEQUENCE:3\r\nPRIORITY:1\r\nRRULE:FREQ=WEEKLY\r\nGEO:37.3;-122.0\r\n"
-                            "REQUEST-STATUS:2.0;Success\r\n"));
+    struct got g =
+        parse(EV("UID:u-1\r\nRELATED-TO:u-0\r\nCONTACT:Jim\\, +1-555-0100\r\n"
+                 "RESOURCES:Projector\r\nATTACH;FMTTYPE=application/pdf:https://drive"
+                 ".example/d/1?usp=sharing\r\nATTACH;ENCODING=BASE64;VALUE=BINARY:AAAA\r\n"
+                 "SEQUENCE:3\r\nPRIORITY:1\r\nRRULE:FREQ=WEEKLY\r\nGEO:37.3;-122.0\r\n"
+                 "REQUEST-STATUS:2.0;Success\r\n"));
     const struct got_comp *ev = &g.c[0];
     cr_assert_str_eq(ev->uid, "u-1");
-    static const struct want w[] = {{ICS_F_OTHER, "CONTACT"},
-                                    {ICS_F_OTHER, "RESOURCES"},
-                                    {ICS_F_OTHER, "ATTACH"}};
+    static const struct want w[] = {
+        {ICS_F_OTHER, "CONTACT"}, {ICS_F_OTHER, "RESOURCES"}, {ICS_F_OTHER, "ATTACH"}};
     expect_props(ev, w, PS_ARRAY_LEN(w));
     expect_prop(ev, "CONTACT", ICS_F_OTHER, "Jim, +1-555-0100");
     expect_prop(ev, "ATTACH", ICS_F_OTHER, "https://drive.example/d/1?usp=sharing");
@@ -658,11 +666,13 @@ Test(ics, empty_values_are_skipped_not_malformed)
 
 Test(ics, unknown_iana_property_is_kept_whole)
 {
-    struct got g = parse(EV("SUMMARY:s\r\nSTYLED-DESCRIPTION;FMTTYPE=text/html:<p>PIN\\: 4455</p>\r\n"));
+    struct got g =
+        parse(EV("SUMMARY:s\r\nSTYLED-DESCRIPTION;FMTTYPE=text/html:<p>PIN\\: 4455</p>\r\n"));
     cr_assert_not(g.res.malformed, "an unknown IANA name is allowed");
     static const struct want w[] = {{ICS_F_SUMMARY, "SUMMARY"}, {ICS_F_OTHER, ""}};
     expect_props(&g.c[0], w, 2);
-    cr_assert_str_eq(g.c[0].props[1].value, "STYLED-DESCRIPTION;FMTTYPE=text/html:<p>PIN: 4455</p>");
+    cr_assert_str_eq(g.c[0].props[1].value,
+                     "STYLED-DESCRIPTION;FMTTYPE=text/html:<p>PIN: 4455</p>");
     got_free(&g);
 }
 
@@ -682,9 +692,10 @@ Test(ics, multiple_calendars_in_one_body)
 
 Test(ics, calendar_properties_after_its_components)
 {
-    struct got g = parse("BEGIN:VCALENDAR\r\nX-WR-CALNAME:early\r\nBEGIN:VEVENT\r\nSUMMARY:e\r\n"
-                         "END:VEVENT\r\nX-WR-CALDESC:late\\, after\r\nstray words\r\nBEGIN:VTODO\r\n"
-                         "SUMMARY:t\r\nEND:VTODO\r\nEND:VCALENDAR\r\n");
+    struct got g =
+        parse("BEGIN:VCALENDAR\r\nX-WR-CALNAME:early\r\nBEGIN:VEVENT\r\nSUMMARY:e\r\n"
+              "END:VEVENT\r\nX-WR-CALDESC:late\\, after\r\nstray words\r\nBEGIN:VTODO\r\n"
+              "SUMMARY:t\r\nEND:VTODO\r\nEND:VCALENDAR\r\n");
     cr_assert(g.res.malformed, "RFC 5545 puts calendar properties first");
     static const char *const kinds[] = {"VCALENDAR", "VEVENT", "VCALENDAR", "VTODO"};
     expect_kinds(&g, kinds, 4);
@@ -784,10 +795,10 @@ Test(ics, garbage_lines_are_kept_as_text)
                             "\x01\x02 ###\r\n:no name\r\nLOCATION:fine\r\n"));
     cr_assert(g.res.malformed);
     cr_assert_eq(g.n, 1);
-    static const struct want w[] = {
-        {ICS_F_SUMMARY, "SUMMARY"}, {ICS_F_DESCRIPTION, "DESCRIPTION"}, {ICS_F_OTHER, ""},
-        {ICS_F_OTHER, ""},          {ICS_F_OTHER, ""},                  {ICS_F_OTHER, ""},
-        {ICS_F_LOCATION, "LOCATION"}};
+    static const struct want w[] = {{ICS_F_SUMMARY, "SUMMARY"},  {ICS_F_DESCRIPTION, "DESCRIPTION"},
+                                    {ICS_F_OTHER, ""},           {ICS_F_OTHER, ""},
+                                    {ICS_F_OTHER, ""},           {ICS_F_OTHER, ""},
+                                    {ICS_F_LOCATION, "LOCATION"}};
     expect_props(&g.c[0], w, PS_ARRAY_LEN(w));
     cr_assert_str_eq(g.c[0].props[2].value, "https://zoom.us/j/123?pwd=Zx9");
     cr_assert_str_eq(g.c[0].props[3].value, "Meeting ID: 123");

@@ -63,7 +63,7 @@ int eve_types_parse(const char *list, unsigned *mask, char *err, size_t errlen)
             }
         }
         if (!found) {
-            snprintf(err, errlen, "--eve-types: unknown event type '%.*s' (known: flow, http, anomaly, stats)",
+            snprintf(err, errlen, "--eve-types: unknown event type '%.*s' (known: alert, flow, http, anomaly, stats)",
                      (int)n, p);
             return PS_ERR;
         }

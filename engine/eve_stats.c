@@ -152,6 +152,30 @@ void eve_stats_log(struct eve_thread *t, ps_time_t ts, const struct run_stats *r
     json_object_set_new(st, "detect", stats_detect(&rs->workers.inspect, &rs->rules));
     json_object_set_new(ev, "stats", st);
     eve_thread_emit(t, ev);
+
+    const struct inspect_stats *is = &rs->workers.inspect;
+    const struct stats_counter ics[] = {
+        {"calendars", is->calendars},
+        {"components", is->components},
+        {"malformed", is->cal_malformed},
+        {"truncated", is->cal_truncated},
+    };
+    eve_stats_log_counters(t, ts, "ics", ics, PS_ARRAY_LEN(ics));
+}
+
+void eve_stats_log_counters(struct eve_thread *t, ps_time_t ts, const char *module,
+                            const struct stats_counter *c, size_t n)
+{
+    char msg[1024];
+    size_t len = 0;
+    msg[0] = '\0';
+    for (size_t i = 0; i < n && len < sizeof(msg); i++)
+        len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s=%llu", i ? " " : "",
+                                c[i].name, (unsigned long long)c[i].value);
+    json_t *ev = eve_event_plain("engine", ts);
+    json_object_set_new(ev, "log_level", json_string("Info"));
+    json_object_set_new(ev, "engine", json_pack("{s:s,s:s}", "module", module, "message", msg));
+    eve_thread_emit(t, ev);
 }
 
 void eve_stats_log_thread(struct eve_thread *t, ps_time_t ts, const char *thread_name,

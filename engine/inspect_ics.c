@@ -7,8 +7,9 @@
  * (VEVENT, VTODO...) is its own inspection unit, so a rule fires at most
  * once per component and a feed leaking ten passcodes gives ten alerts,
  * each naming its event. A calendar cut by the cap (or by the body limit)
- * is still parsed as far as it goes, and counted; a malformed one keeps
- * whatever libical could read, and raises an anomaly.
+ * is still parsed as far as it goes, and counted as truncated (not also as
+ * malformed); a malformed one keeps whatever libical could read. Each
+ * raises an anomaly; the counts go in the `ics` engine event of stats.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -184,7 +185,8 @@ void inspect_ics_tx(struct inspect_ctx *ic, struct flow *f, const struct http_tx
             continue;
         ic->st.calendars++;
         /* cut by our cap, or before us by the body limit */
-        if (cal->seen > cal->len || http_tx_body_len(tx, (enum ps_dir)d) > cal->seen) {
+        bool truncated = cal->seen > cal->len || http_tx_body_len(tx, (enum ps_dir)d) > cal->seen;
+        if (truncated) {
             ic->st.cal_truncated++;
             ics_anomaly(ic, f, tx, "ICS_CALENDAR_TRUNCATED", ts);
         }
@@ -194,7 +196,8 @@ void inspect_ics_tx(struct inspect_ctx *ic, struct flow *f, const struct http_tx
             ic->st.state_refused++;
             continue;
         }
-        if (res.malformed) {
+        /* a cut calendar is incomplete by construction: one anomaly says why */
+        if (res.malformed && !truncated) {
             ic->st.cal_malformed++;
             ics_anomaly(ic, f, tx, "ICS_CALENDAR_MALFORMED", ts);
         }

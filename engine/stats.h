@@ -37,6 +37,19 @@ void stats_add_u64(void *dst, const void *src, size_t size);
 
 /* The final (or periodic) totals event; ts is packet time. */
 void eve_stats_log(struct eve_thread *t, ps_time_t ts, const struct run_stats *rs);
+/*
+ * Counters the stats schema has no names for (it is strict everywhere) go
+ * in an `engine` event written after the totals: engine.module names the
+ * subsystem ("ics", "output", ...), engine.message lists name=value pairs
+ * (logfmt), which SIEMs split into fields.
+ */
+struct stats_counter {
+    const char *name;
+    uint64_t value;
+};
+void eve_stats_log_counters(struct eve_thread *t, ps_time_t ts, const char *module,
+                            const struct stats_counter *c, size_t n);
+
 /* One worker's figures, marked with engine.thread_name. */
 void eve_stats_log_thread(struct eve_thread *t, ps_time_t ts, const char *thread_name,
                           const struct worker_stats *ws);

@@ -52,7 +52,7 @@ SIDS = {
     4200060: ("a9", 4, 0.0),
     4200070: ("a10", 4, 0.0), 4200071: ("a10", 4, 0.0), 4200072: ("a10", 4, 0.0),
     4200080: ("a11", 4, 1.5), 4200081: ("a11", 4, 1.5), 4200082: ("a11", 4, 1.0),
-    4200083: ("a11", 4, 1.5),
+    4200083: ("a11", 4, 1.5), 4200084: ("a11", 4, 1.5),
 }
 KINDS = ["a%d" % i for i in range(1, 12)]
 ENTROPY_MARGIN = 0.15
@@ -618,22 +618,23 @@ def t_teams(ctx, variant=None):
 
 def _wifi_line(ctx, pw):
     """(text, sid): a Wi-Fi password line; 4200083 when a qualifier (Wi-Fi,
-    guest, network...) stands next to the label, else the generic 4200081."""
+    guest, network...) stands next to the label, 4200084 when it follows the
+    value in parentheses."""
     lang = ctx.lang
     r = ctx.rng.random()
     org = ctx.org.capitalize()
     return {
         "en": [(f"Guest Wi-Fi password: {pw}", 4200083), (f"Wi-Fi: {org}-Guest / password: {pw}", 4200083),
-               (f"Visitor Wi-Fi password - {pw}", 4200083), (f"Password: {pw} (guest Wi-Fi)", 4200081)],
+               (f"Visitor Wi-Fi password - {pw}", 4200083), (f"Password: {pw} (guest Wi-Fi)", 4200084)],
         "de": [(f"Gast-WLAN-Passwort: {pw}", 4200083), (f"WLAN {org}-Gast, Passwort: {pw}", 4200083),
-               (f"WLAN-Kennwort: {pw}", 4200083), (f"Kennwort: {pw} (Gast-WLAN)", 4200081)],
+               (f"WLAN-Kennwort: {pw}", 4200083), (f"Kennwort: {pw} (Gast-WLAN)", 4200084)],
         "fr": [(f"Wi-Fi invité — mot de passe : {pw}", 4200083), (f"Wi-Fi invités, mot de passe{NBSP}: {pw}", 4200083),
                (f"Réseau invité : {ctx.org}-guest, mot de passe : {pw}", 4200083),
-               (f"Mot de passe : {pw} (Wi-Fi invités)", 4200081)],
+               (f"Mot de passe : {pw} (Wi-Fi invités)", 4200084)],
         "nl": [(f"Wifi-wachtwoord: {pw}", 4200083), (f"Gastnetwerk {ctx.org}-gast, wachtwoord: {pw}", 4200083),
-               (f"Gasten-wifi wachtwoord: {pw}", 4200083), (f"Wachtwoord: {pw} (gasten-wifi)", 4200081)],
+               (f"Gasten-wifi wachtwoord: {pw}", 4200083), (f"Wachtwoord: {pw} (gasten-wifi)", 4200084)],
         "es": [(f"Wifi de invitados — contraseña: {pw}", 4200083), (f"Red {ctx.org}-invitados, contraseña: {pw}", 4200083),
-               (f"Contraseña del wifi de invitados: {pw}", 4200083), (f"Contraseña: {pw} (wifi de invitados)", 4200081)],
+               (f"Contraseña del wifi de invitados: {pw}", 4200083), (f"Contraseña: {pw} (wifi de invitados)", 4200084)],
     }[lang][int(r * 4)]
 
 
@@ -1232,7 +1233,9 @@ def t_negative(ctx, variant=None):
 
 
 def t_hard(ctx, variant=None):
-    """Cases the rules knowingly miss; labelled with what should be found."""
+    """A Wi-Fi password line appended to a full Zoom invitation, where the
+    Zoom rules own bare password labels: only the qualifier rules (4200083,
+    4200084) may take it. Rare, so that a regression shows in recall."""
     rng = ctx.rng
     inv = t_zoom(ctx, "full")
     pw = draw(rng, 4200081, lambda: _password(rng))

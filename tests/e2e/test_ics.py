@@ -134,6 +134,17 @@ def calendars_found_by_content_chunked_gzip_and_uploads():
             (9100002, "ev-3@example.com"), (9100001, "ev-4@example.com"),
             (9100003, "ev-4@example.com")}
     eq(per_session, {41000: want, 41001: want, 41002: want}, "alerts per session")
+    # 3 calendars of 4 events each, plus each calendar's own VCALENDAR unit
+    eq(engine_counters(events, "ics"),
+       {"calendars": 3, "components": 15, "malformed": 0, "truncated": 0}, "ics counters")
+
+
+def engine_counters(events, module):
+    """name=value pairs of the last `engine` event of a module."""
+    msgs = [e["engine"]["message"] for e in of_type(events, "engine")
+            if e["engine"].get("module") == module]
+    assert msgs, f"no engine event for {module}"
+    return {k: int(v) for k, v in (kv.split("=") for kv in msgs[-1].split())}
 
 
 @test
@@ -155,3 +166,5 @@ def malformed_and_truncated_calendars_keep_what_was_read():
     assert "ok-1@example.com" in uids, uids      # before the damage
     assert "early@example.com" in uids, uids     # inside the first 4 KiB
     assert "late@example.com" not in uids, uids  # beyond the cap
+    c = engine_counters(events, "ics")
+    eq((c["calendars"], c["malformed"], c["truncated"]), (2, 1, 1), "ics counters")

@@ -1,11 +1,13 @@
 /*
- * capture.c - capture files through libpcap (see capture.h).
+ * capture.c - capture files and live interfaces through libpcap (see
+ * capture.h).
  *
  * Inputs are expanded and checked up front: each file is opened once to
  * learn that it is a capture of a link type we decode, then closed, and
  * reopened when its turn comes. Standard input cannot be read twice, so it
- * stays open from the check on. libpcap owns each frame's bytes until the
- * next read; the caller copies them once if it must keep them.
+ * stays open from the check on. A live interface is the one "file" of its
+ * capture and stays open throughout. libpcap owns each frame's bytes until
+ * the next read; the caller copies them once if it must keep them.
  */
 #include "capture.h"
 
@@ -28,6 +30,11 @@ struct capture {
     uint64_t cur_cnt;     /* packets read from cur */
     int cur_linktype;
     pcap_t *stdin_handle; /* "-", opened during the check */
+    bool live;            /* names[0] is an interface, cur its handle */
+    bool (*stopping)(void);
+    uint64_t size_total;  /* bytes of all input files; 0 when unknown */
+    uint64_t size_done;   /* bytes of the files already read to the end */
+    uint64_t cur_size;
     struct capture_stats st;
 };
 
@@ -97,6 +104,39 @@ static int capture_add_dir(struct capture *c, const char *dir)
     return rc;
 }
 
+static int capture_set_filter(pcap_t *pc, const char *bpf, enum capture_error *why, char *err,
+                              size_t errlen)
+{
+    struct bpf_program prog;
+    if (bpf == NULL)
+        return PS_OK;
+    if (pcap_compile(pc, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        snprintf(err, errlen, "filter '%s': %s", bpf, pcap_geterr(pc));
+        *why = CAPTURE_ERR_FILTER;
+        return PS_ERR;
+    }
+    int rc = pcap_setfilter(pc, &prog);
+    pcap_freecode(&prog);
+    if (rc != 0) {
+        snprintf(err, errlen, "filter '%s': %s", bpf, pcap_geterr(pc));
+        *why = CAPTURE_ERR_FILTER;
+        return PS_ERR;
+    }
+    return PS_OK;
+}
+
+static bool capture_linktype_ok(pcap_t *pc, const char *name, enum capture_error *why,
+                                char *err, size_t errlen)
+{
+    int dlt = pcap_datalink(pc);
+    if (decode_linktype_supported(dlt))
+        return true;
+    const char *dn = pcap_datalink_val_to_name(dlt);
+    snprintf(err, errlen, "%s: unsupported link type %d (%s)", name, dlt, dn ? dn : "unknown");
+    *why = CAPTURE_ERR_LINKTYPE;
+    return false;
+}
+
 static pcap_t *capture_open_one(struct capture *c, unsigned idx, enum capture_error *why,
                                 char *err, size_t errlen)
 {
@@ -124,24 +164,13 @@ static pcap_t *capture_open_one(struct capture *c, unsigned idx, enum capture_er
         *why = CAPTURE_ERR_NOT_CAPTURE;
         return NULL;
     }
-    int dlt = pcap_datalink(pc);
-    if (!decode_linktype_supported(dlt)) {
-        const char *dn = pcap_datalink_val_to_name(dlt);
-        snprintf(err, errlen, "%s: unsupported link type %d (%s)", name, dlt, dn ? dn : "unknown");
-        *why = CAPTURE_ERR_LINKTYPE;
+    if (!capture_linktype_ok(pc, name, why, err, errlen)) {
         pcap_close(pc);
         return NULL;
     }
-    if (c->bpf != NULL) {
-        struct bpf_program prog;
-        if (pcap_compile(pc, &prog, c->bpf, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
-            pcap_setfilter(pc, &prog) != 0) {
-            snprintf(err, errlen, "filter '%s': %s", c->bpf, pcap_geterr(pc));
-            *why = CAPTURE_ERR_FILTER;
-            pcap_close(pc);
-            return NULL;
-        }
-        pcap_freecode(&prog);
+    if (capture_set_filter(pc, c->bpf, why, err, errlen) != PS_OK) {
+        pcap_close(pc);
+        return NULL;
     }
     return pc;
 }
@@ -198,15 +227,23 @@ struct capture *capture_open(const char *const *paths, int npaths, const char *b
     if (capture_expand(c, paths, npaths, why, err, errlen) != PS_OK)
         goto fail;
 
+    bool size_known = true;
     for (unsigned i = 0; i < c->nfiles; i++) {
         pcap_t *pc = capture_open_one(c, i, why, err, errlen);
         if (pc == NULL)
             goto fail;
-        if (strcmp(c->names[i], "-") == 0)
+        struct stat sb;
+        if (strcmp(c->names[i], "-") == 0) {
             c->stdin_handle = pc;
-        else
+            size_known = false;
+        } else {
             pcap_close(pc);
+            if (stat(c->names[i], &sb) == 0)
+                c->size_total += (uint64_t)sb.st_size;
+        }
     }
+    if (!size_known)
+        c->size_total = 0;
     *why = CAPTURE_OK;
     err[0] = '\0';
     return c;
@@ -234,9 +271,10 @@ void capture_close(struct capture *c)
  * passed the check but fails now (removed meanwhile) is counted and skipped. */
 static bool capture_advance(struct capture *c)
 {
-    while (c->cur == NULL && c->cur_idx < c->nfiles) {
+    while (c->cur == NULL && c->cur_idx < c->nfiles && !c->live) {
         enum capture_error why;
         char err[512];
+        struct stat sb;
         c->cur = capture_open_one(c, c->cur_idx, &why, err, sizeof(err));
         if (c->cur == NULL) {
             fprintf(stderr, "plainsight: error: %s\n", err);
@@ -246,9 +284,20 @@ static bool capture_advance(struct capture *c)
         }
         c->cur_cnt = 0;
         c->cur_linktype = pcap_datalink(c->cur);
+        c->cur_size = stat(c->names[c->cur_idx], &sb) == 0 ? (uint64_t)sb.st_size : 0;
         c->st.files++;
     }
     return c->cur != NULL;
+}
+
+/* The current input is done: close it and move to the next. */
+static void capture_end_current(struct capture *c)
+{
+    pcap_close(c->cur);
+    c->cur = NULL;
+    c->cur_idx++;
+    c->size_done += c->cur_size;
+    c->cur_size = 0;
 }
 
 int capture_next(struct capture *c, struct packet *p)
@@ -272,28 +321,157 @@ int capture_next(struct capture *c, struct packet *p)
             p->wire_frames = 1;
             p->wire_bytes = p->wirelen;
             p->flags = 0;
-            return 1;
+            return CAPTURE_PACKET;
+        }
+        if (rc == 0 && c->live)
+            return CAPTURE_IDLE;
+        if (rc == PCAP_ERROR && c->stopping != NULL && c->stopping()) {
+            /* A stop signal cut a blocked read short: not damage. */
+            capture_end_current(c);
+            c->cur_idx = c->nfiles;
+            return CAPTURE_END;
         }
         if (rc == PCAP_ERROR) {
-            fprintf(stderr, "plainsight: warning: %s: %s (rest of file skipped)\n",
+            fprintf(stderr, "plainsight: %s: %s: %s\n", c->live ? "error" : "warning",
                     c->names[c->cur_idx], pcap_geterr(c->cur));
+            if (!c->live)
+                fprintf(stderr, "plainsight: warning: rest of %s skipped\n", c->names[c->cur_idx]);
             c->st.errors++;
         }
-        pcap_close(c->cur);
-        c->cur = NULL;
-        c->cur_idx++;
+        capture_end_current(c);
     }
-    return 0;
+    return CAPTURE_END;
 }
 
 const char *capture_file_name(const struct capture *c, unsigned file_idx)
 {
     if (file_idx >= c->nfiles)
         return "";
-    return strcmp(c->names[file_idx], "-") == 0 ? "stdin" : c->names[file_idx];
+    return strcmp(c->names[file_idx], "-") == 0 && !c->live ? "stdin" : c->names[file_idx];
 }
 
-const struct capture_stats *capture_stats(const struct capture *c)
+const struct capture_stats *capture_stats(struct capture *c)
 {
+    struct pcap_stat ps;
+    if (c->live && c->cur != NULL && pcap_stats(c->cur, &ps) == 0) {
+        /* libpcap's counters are 32 bits wide on some platforms: follow
+         * their wrap so ours keep growing. */
+        c->st.kernel_packets += (uint32_t)(ps.ps_recv - (uint32_t)c->st.kernel_packets);
+        c->st.kernel_drops += (uint32_t)(ps.ps_drop - (uint32_t)c->st.kernel_drops);
+        c->st.kernel_ifdrops += (uint32_t)(ps.ps_ifdrop - (uint32_t)c->st.kernel_ifdrops);
+    }
     return &c->st;
+}
+
+void capture_progress(const struct capture *c, uint64_t *done, uint64_t *total)
+{
+    *total = c->size_total;
+    *done = c->size_done;
+    if (c->cur != NULL && !c->live && c->size_total > 0) {
+        FILE *f = pcap_file(c->cur);
+        long pos = f != NULL ? ftell(f) : -1;
+        if (pos > 0)
+            *done += (uint64_t)pos;
+    }
+    if (c->size_total == 0)
+        *done = c->st.bytes;
+}
+
+bool capture_is_live(const struct capture *c)
+{
+    return c->live;
+}
+
+void capture_set_stop_check(struct capture *c, bool (*stopping)(void))
+{
+    c->stopping = stopping;
+}
+
+/* What to tell the user when pcap_activate() fails. */
+static enum capture_error capture_activate_error(pcap_t *pc, int rc, const char *iface,
+                                                 char *err, size_t errlen)
+{
+    switch (rc) {
+    case PCAP_ERROR_PERM_DENIED:
+        snprintf(err, errlen,
+                 "%s: permission denied (%s); live capture needs root, or the capabilities "
+                 "CAP_NET_RAW and CAP_NET_ADMIN (setcap cap_net_raw,cap_net_admin=eip on the "
+                 "binary, or AmbientCapabilities= in a systemd unit)",
+                 iface, pcap_geterr(pc));
+        return CAPTURE_ERR_PERM;
+    case PCAP_ERROR_NO_SUCH_DEVICE:
+        snprintf(err, errlen,
+                 "%s: no such interface; list the interfaces with 'ip link' (or 'tcpdump -D')",
+                 iface);
+        return CAPTURE_ERR_DEVICE;
+    case PCAP_ERROR_IFACE_NOT_UP:
+        snprintf(err, errlen, "%s: the interface is down; bring it up with 'ip link set %s up'",
+                 iface, iface);
+        return CAPTURE_ERR_DEVICE;
+    case PCAP_ERROR_PROMISC_PERM_DENIED:
+        snprintf(err, errlen, "%s: promiscuous mode not permitted; run as root or use --no-promisc",
+                 iface);
+        return CAPTURE_ERR_PERM;
+    default:
+        snprintf(err, errlen, "%s: cannot capture: %s", iface,
+                 rc == PCAP_ERROR ? pcap_geterr(pc) : pcap_statustostr(rc));
+        return CAPTURE_ERR_DEVICE;
+    }
+}
+
+static pcap_t *capture_activate(const struct capture_live_options *o, enum capture_error *why,
+                                char *err, size_t errlen)
+{
+    char pcerr[PCAP_ERRBUF_SIZE];
+    pcap_t *pc = pcap_create(o->iface, pcerr);
+    if (pc == NULL) {
+        snprintf(err, errlen, "%s: %s", o->iface, pcerr);
+        *why = CAPTURE_ERR_DEVICE;
+        return NULL;
+    }
+    pcap_set_snaplen(pc, (int)o->snaplen);
+    pcap_set_promisc(pc, o->promisc ? 1 : 0);
+    /* The timeout bounds how long a read waits on a quiet link; packets
+     * that arrive are handed over in blocks without waiting for it. */
+    pcap_set_timeout(pc, (int)o->timeout_ms);
+    if (o->buffer_size > 0)
+        pcap_set_buffer_size(pc, o->buffer_size > INT32_MAX ? INT32_MAX : (int)o->buffer_size);
+    int rc = pcap_activate(pc);
+    if (rc < 0) {
+        *why = capture_activate_error(pc, rc, o->iface, err, errlen);
+        pcap_close(pc);
+        return NULL;
+    }
+    if (rc == PCAP_WARNING_PROMISC_NOTSUP)
+        fprintf(stderr, "plainsight: warning: %s: promiscuous mode not supported (%s)\n",
+                o->iface, pcap_geterr(pc));
+    else if (rc > 0)
+        fprintf(stderr, "plainsight: warning: %s: %s\n", o->iface, pcap_geterr(pc));
+    return pc;
+}
+
+struct capture *capture_open_live(const struct capture_live_options *o,
+                                  enum capture_error *why, char *err, size_t errlen)
+{
+    struct capture *c = calloc(1, sizeof(*c));
+    *why = CAPTURE_ERR_NOMEM;
+    snprintf(err, errlen, "out of memory");
+    if (c == NULL || capture_add_name(c, o->iface) != PS_OK)
+        goto fail;
+    c->live = true;
+    c->st.live = true;
+    c->cur = capture_activate(o, why, err, errlen);
+    if (c->cur == NULL)
+        goto fail;
+    if (!capture_linktype_ok(c->cur, o->iface, why, err, errlen) ||
+        capture_set_filter(c->cur, o->bpf, why, err, errlen) != PS_OK)
+        goto fail;
+    c->cur_linktype = pcap_datalink(c->cur);
+    c->st.files = 1;
+    *why = CAPTURE_OK;
+    err[0] = '\0';
+    return c;
+fail:
+    capture_close(c);
+    return NULL;
 }

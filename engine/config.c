@@ -54,6 +54,14 @@ static const struct config_knob knobs[] = {
      "the part read is parsed"},
     {"community-id-seed", CONFIG_COUNT, OFF(community_id_seed), 0, 65535, 0,
      "seed of the Community ID flow hash"},
+    {"stats-interval", CONFIG_SECONDS, OFF(stats_interval), 0, 86400, 60,
+     "seconds of wall time between stats events; 0 writes them only at the end. The default "
+     "applies to live capture (-i); reading files it is 0 unless given"},
+    {"snaplen", CONFIG_COUNT, OFF(snaplen), 64, 262144, 262144,
+     "live capture: bytes kept of each frame; longer frames are cut and counted truncated"},
+    {"buffer-size", CONFIG_SIZE, OFF(buffer_size), 0, 1 * GIB, 64 * MIB,
+     "live capture: kernel buffer holding frames not yet read; a larger one rides out bursts "
+     "(drops show as capture.kernel_drops); 0 keeps libpcap's default (2M)"},
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
 

@@ -29,6 +29,9 @@ struct ps_config {
     size_t http_decompress_limit;
     size_t ics_max_size;
     unsigned community_id_seed;
+    unsigned stats_interval;
+    unsigned snaplen;
+    size_t buffer_size;
 };
 
 enum config_kind { CONFIG_COUNT, CONFIG_SIZE, CONFIG_SECONDS };

@@ -8,6 +8,11 @@
  * reader's packet time, so a worker that receives few packets still ends
  * idle flows on time, and an end mark that tells the worker to finish.
  *
+ * Live capture: a read returns empty-handed after the capture's timeout on
+ * a quiet link; the reader then moves its time on to the wall clock, so idle
+ * flows still end. Signals and the once-a-second tick are checked between
+ * packets (signals.h).
+ *
  * Fragments: defrag runs in the reader's decoder, so a datagram is hashed
  * once it is whole, with its ports, like any other packet; every fragment
  * of it therefore ends up on the worker of its flow.
@@ -18,10 +23,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "decode.h"
 #include "hash.h"
 #include "ring.h"
+#include "signals.h"
 #include "worker.h"
 
 #define BATCH_PKTS 256
@@ -33,6 +40,7 @@ struct batch {
     size_t used;
     ps_time_t now;
     bool end;
+    bool snapshot; /* worker: publish your counters after this batch */
     struct packet pkts[BATCH_PKTS];
     uint8_t arena[BATCH_ARENA];
 };
@@ -45,6 +53,9 @@ struct lane {
     unsigned nbatches;
     pthread_t thread;
     bool started;
+    pthread_mutex_t snap_lock; /* guards snap and snap_seq */
+    struct worker_stats snap;  /* the worker's counters at a marked batch */
+    uint64_t snap_seq;         /* marked batches handled */
 };
 
 struct dispatch {
@@ -55,6 +66,13 @@ struct dispatch {
     unsigned nlanes;
     struct lane *lanes;
     ps_time_t now;
+    struct dispatch_periodic per;
+    struct timespec started;    /* wall clock at dispatch_run */
+    unsigned since_stats;       /* seconds since the last periodic stats */
+    bool want_stats;            /* the pending snapshot is for a stats event */
+    uint64_t snap_reqs;         /* snapshots requested so far */
+    uint64_t snap_want;         /* seq every lane must reach; 0: none pending */
+    struct run_stats snap_rs;   /* reader-side counters of the pending snapshot */
 };
 
 static int dispatch_lane_init(struct dispatch *d, struct lane *l, unsigned id)
@@ -62,6 +80,7 @@ static int dispatch_lane_init(struct dispatch *d, struct lane *l, unsigned id)
     l->w = worker_create(d->ws, id);
     if (l->w == NULL)
         return PS_NOMEM;
+    pthread_mutex_init(&l->snap_lock, NULL);
     if (d->nlanes == 1)
         return PS_OK;
     l->nbatches = d->cfg->batches_per_worker;
@@ -77,6 +96,7 @@ static int dispatch_lane_init(struct dispatch *d, struct lane *l, unsigned id)
         l->all[i]->n = 0;
         l->all[i]->used = 0;
         l->all[i]->end = false;
+        l->all[i]->snapshot = false;
         ring_push(l->free, l->all[i]);
     }
     l->cur = ring_pop(l->free);
@@ -118,6 +138,8 @@ void dispatch_destroy(struct dispatch *d)
         return;
     for (unsigned i = 0; d->lanes != NULL && i < d->nlanes; i++) {
         struct lane *l = &d->lanes[i];
+        if (l->w != NULL)
+            pthread_mutex_destroy(&l->snap_lock);
         worker_destroy(l->w);
         for (unsigned j = 0; l->all != NULL && j < l->nbatches; j++)
             free(l->all[j]);
@@ -130,6 +152,17 @@ void dispatch_destroy(struct dispatch *d)
     free(d);
 }
 
+/* Copy the lane's worker counters for the reader (see dispatch_periodic). */
+static void dispatch_lane_publish(struct lane *l)
+{
+    struct worker_stats ws;
+    worker_get_stats(l->w, &ws);
+    pthread_mutex_lock(&l->snap_lock);
+    l->snap = ws;
+    l->snap_seq++;
+    pthread_mutex_unlock(&l->snap_lock);
+}
+
 static void *dispatch_worker_main(void *arg)
 {
     struct lane *l = arg;
@@ -138,9 +171,12 @@ static void *dispatch_worker_main(void *arg)
         for (unsigned i = 0; i < b->n; i++)
             worker_handle_packet(l->w, &b->pkts[i]);
         worker_tick(l->w, b->now);
+        if (b->snapshot)
+            dispatch_lane_publish(l);
         bool end = b->end;
         b->n = 0;
         b->used = 0;
+        b->snapshot = false;
         ring_push(l->free, b);
         if (end)
             break;
@@ -150,10 +186,11 @@ static void *dispatch_worker_main(void *arg)
 }
 
 /* Hand the lane's current batch to its worker and take an empty one. */
-static void dispatch_lane_flush(struct dispatch *d, struct lane *l, bool end)
+static void dispatch_lane_flush(struct dispatch *d, struct lane *l, bool end, bool snapshot)
 {
     l->cur->now = d->now;
     l->cur->end = end;
+    l->cur->snapshot = snapshot;
     ring_push(l->full, l->cur);
     l->cur = end ? NULL : ring_pop(l->free);
 }
@@ -164,7 +201,7 @@ static void dispatch_enqueue(struct dispatch *d, const struct packet *p)
     struct lane *l = &d->lanes[p->hash % d->nlanes];
     struct batch *b = l->cur;
     if (b->n == BATCH_PKTS || b->used + p->caplen > BATCH_ARENA) {
-        dispatch_lane_flush(d, l, false);
+        dispatch_lane_flush(d, l, false, false);
         b = l->cur;
     }
     struct packet *q = &b->pkts[b->n++];
@@ -195,7 +232,115 @@ static void dispatch_tick(struct dispatch *d)
         return;
     }
     for (unsigned i = 0; i < d->nlanes; i++)
-        dispatch_lane_flush(d, &d->lanes[i], false);
+        dispatch_lane_flush(d, &d->lanes[i], false, false);
+}
+
+void dispatch_set_periodic(struct dispatch *d, const struct dispatch_periodic *p)
+{
+    d->per = *p;
+}
+
+static ps_time_t dispatch_wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (ps_time_t)ts.tv_sec * PS_USEC_PER_SEC + (ps_time_t)(ts.tv_nsec / 1000);
+}
+
+static uint64_t dispatch_uptime(const struct dispatch *d)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)(ts.tv_sec - d->started.tv_sec);
+}
+
+/* The stats events of rs, with each lane's counters in lane->snap. */
+static void dispatch_write_stats(struct dispatch *d, const struct run_stats *rs)
+{
+    struct eve_thread *t = eve_thread_create(d->out);
+    if (t == NULL)
+        return;
+    for (unsigned i = 0; d->nlanes > 1 && i < d->nlanes; i++)
+        eve_stats_log_thread(t, d->now, worker_name(d->lanes[i].w), &d->lanes[i].snap);
+    eve_stats_log(t, d->now, rs);
+    eve_thread_destroy(t);
+}
+
+/* Reader-side counters now; worker counters once the lanes publish. */
+static void dispatch_snapshot_request(struct dispatch *d, struct capture *c)
+{
+    struct run_stats *rs = &d->snap_rs;
+    memset(rs, 0, sizeof(*rs));
+    rs->rules = d->per.rules;
+    rs->uptime = dispatch_uptime(d);
+    rs->capture = *capture_stats(c);
+    rs->decode = *decoder_stats(d->dec);
+    d->snap_want = ++d->snap_reqs;
+    if (d->nlanes == 1) {
+        /* One thread: the worker's counters are ours to read now. */
+        worker_get_stats(d->lanes[0].w, &d->lanes[0].snap);
+        d->lanes[0].snap_seq = d->snap_reqs;
+        return;
+    }
+    for (unsigned i = 0; i < d->nlanes; i++)
+        dispatch_lane_flush(d, &d->lanes[i], false, true);
+}
+
+/* Sum the snapshot if every lane has published it; false when not yet. */
+static bool dispatch_snapshot_collect(struct dispatch *d)
+{
+    struct run_stats *rs = &d->snap_rs;
+    for (unsigned i = 0; i < d->nlanes; i++) {
+        struct lane *l = &d->lanes[i];
+        pthread_mutex_lock(&l->snap_lock);
+        bool ready = l->snap_seq >= d->snap_want;
+        pthread_mutex_unlock(&l->snap_lock);
+        if (!ready)
+            return false;
+    }
+    /* Each lane published under its lock, which the check above took
+     * after the write: the copies are complete and stable until the next
+     * request. */
+    for (unsigned i = 0; i < d->nlanes; i++)
+        stats_add_u64(&rs->workers, &d->lanes[i].snap, sizeof(rs->workers));
+    d->snap_want = 0;
+    return true;
+}
+
+/* Once a second of wall time: live time, stats, progress, reopen. */
+static void dispatch_on_second(struct dispatch *d, struct capture *c)
+{
+    if (capture_is_live(c)) {
+        ps_time_t w = dispatch_wall_now();
+        if (w > d->now)
+            d->now = w;
+        dispatch_tick(d);
+    }
+    if (d->per.stats_interval > 0 && ++d->since_stats >= d->per.stats_interval) {
+        d->since_stats = 0;
+        d->want_stats = true;
+    }
+    if (d->snap_want == 0 && (d->want_stats || d->per.progress != NULL))
+        dispatch_snapshot_request(d, c);
+    if (d->snap_want == 0 || !dispatch_snapshot_collect(d))
+        return;
+    if (d->want_stats && eve_output_wants(d->out, EVE_STATS))
+        dispatch_write_stats(d, &d->snap_rs);
+    d->want_stats = false;
+    if (d->per.progress != NULL)
+        d->per.progress(d->per.ctx, &d->snap_rs);
+}
+
+/* Signals or the tick are pending; false when reading must stop. */
+static bool dispatch_on_signal(struct dispatch *d, struct capture *c)
+{
+    if (signals_stop_requested())
+        return false;
+    if (signals_take_reopen() && d->per.reopen != NULL)
+        d->per.reopen(d->per.ctx);
+    if (signals_take_tick())
+        dispatch_on_second(d, c);
+    return true;
 }
 
 int dispatch_run(struct dispatch *d, struct capture *c)
@@ -203,15 +348,32 @@ int dispatch_run(struct dispatch *d, struct capture *c)
     struct packet p;
     uint64_t count = 0;
     unsigned tick_every = d->nlanes == 1 ? BATCH_PKTS : TICK_PACKETS;
+    sigset_t mask;
+    int rc;
 
+    clock_gettime(CLOCK_MONOTONIC, &d->started);
+    capture_set_stop_check(c, signals_stop_requested);
+    signals_block(&mask); /* workers leave the signals to the reader */
     for (unsigned i = 0; d->nlanes > 1 && i < d->nlanes; i++) {
         if (pthread_create(&d->lanes[i].thread, NULL, dispatch_worker_main, &d->lanes[i]) != 0) {
             fprintf(stderr, "plainsight: error: cannot start worker thread %u\n", i + 1);
+            signals_restore(&mask);
             return PS_ERR; /* threads already started wait forever; main exits */
         }
         d->lanes[i].started = true;
     }
-    while (capture_next(c, &p) == 1) {
+    signals_restore(&mask);
+    while ((rc = capture_next(c, &p)) != CAPTURE_END) {
+        if (signals_pending() && !dispatch_on_signal(d, c))
+            break;
+        if (rc == CAPTURE_IDLE) {
+            /* A quiet link: time goes on with the wall clock. */
+            ps_time_t w = dispatch_wall_now();
+            if (w > d->now)
+                d->now = w;
+            dispatch_tick(d);
+            continue;
+        }
         if (p.ts > d->now)
             d->now = p.ts;
         dispatch_packet(d, &p);
@@ -223,13 +385,13 @@ int dispatch_run(struct dispatch *d, struct capture *c)
         return PS_OK;
     }
     for (unsigned i = 0; i < d->nlanes; i++)
-        dispatch_lane_flush(d, &d->lanes[i], true);
+        dispatch_lane_flush(d, &d->lanes[i], true, false);
     for (unsigned i = 0; i < d->nlanes; i++)
         pthread_join(d->lanes[i].thread, NULL);
     return PS_OK;
 }
 
-void dispatch_log_stats(struct dispatch *d, const struct capture *c, uint64_t uptime,
+void dispatch_log_stats(struct dispatch *d, struct capture *c, uint64_t uptime,
                         struct run_stats *rs)
 {
     struct rule_counts rules = rs->rules; /* set by the caller */
@@ -238,19 +400,11 @@ void dispatch_log_stats(struct dispatch *d, const struct capture *c, uint64_t up
     rs->uptime = uptime;
     rs->capture = *capture_stats(c);
     rs->decode = *decoder_stats(d->dec);
-
-    bool log = eve_output_wants(d->out, EVE_STATS);
-    struct eve_thread *t = eve_thread_create(d->out);
-    if (t == NULL)
-        log = false;
+    /* The workers are done: their counters are final and read directly. */
     for (unsigned i = 0; i < d->nlanes; i++) {
-        struct worker_stats ws;
-        worker_get_stats(d->lanes[i].w, &ws);
-        stats_add_u64(&rs->workers, &ws, sizeof(ws));
-        if (log && d->nlanes > 1)
-            eve_stats_log_thread(t, d->now, worker_name(d->lanes[i].w), &ws);
+        worker_get_stats(d->lanes[i].w, &d->lanes[i].snap);
+        stats_add_u64(&rs->workers, &d->lanes[i].snap, sizeof(rs->workers));
     }
-    if (log)
-        eve_stats_log(t, d->now, rs);
-    eve_thread_destroy(t);
+    if (eve_output_wants(d->out, EVE_STATS))
+        dispatch_write_stats(d, rs);
 }

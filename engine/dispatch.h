@@ -24,13 +24,33 @@ struct dispatch;
 struct dispatch *dispatch_create(const struct worker_setup *ws, char *err, size_t errlen);
 void dispatch_destroy(struct dispatch *d); /* accepts NULL */
 
-/* Read every packet of c through the pipeline, then end every flow.
- * Returns PS_OK, or PS_ERR when a thread could not run. */
+/*
+ * What the reader does once a second of wall time (signals_start_ticker):
+ * write stats events every stats_interval seconds (0: only at the end),
+ * call progress with the counters so far, and call reopen after a SIGHUP.
+ * Workers' counters are read without stopping them: the reader marks the
+ * batch it hands each worker, and each worker copies its counters under
+ * its lane's lock when it has handled that batch, so every snapshot is
+ * taken at one position of the packet stream; the reader collects it on a
+ * later tick.
+ */
+struct dispatch_periodic {
+    unsigned stats_interval;
+    struct rule_counts rules; /* for the stats events */
+    void (*progress)(void *ctx, const struct run_stats *rs); /* NULL: none */
+    void (*reopen)(void *ctx); /* NULL: SIGHUP is noted and ignored */
+    void *ctx;
+};
+void dispatch_set_periodic(struct dispatch *d, const struct dispatch_periodic *p);
+
+/* Read every packet of c through the pipeline, then end every flow. A stop
+ * signal (signals.h) ends the reading early, with the same flush. Returns
+ * PS_OK, or PS_ERR when a thread could not run. */
 int dispatch_run(struct dispatch *d, struct capture *c);
 
 /* After dispatch_run: sum every thread's counters into rs and write the
  * stats events (per worker, then totals) when they are selected. */
-void dispatch_log_stats(struct dispatch *d, const struct capture *c, uint64_t uptime,
+void dispatch_log_stats(struct dispatch *d, struct capture *c, uint64_t uptime,
                         struct run_stats *rs);
 
 #endif

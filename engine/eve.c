@@ -29,6 +29,7 @@ struct eve_output {
     unsigned cid_seed;
     eve_file_name_fn file_name;
     const void *file_src;
+    bool file_is_iface; /* live capture: the name goes in in_iface */
     pthread_mutex_t lock;
     struct eve_output_stats st; /* under lock */
 };
@@ -103,6 +104,11 @@ void eve_output_set_file_names(struct eve_output *o, eve_file_name_fn fn, const 
 {
     o->file_name = fn;
     o->file_src = src;
+}
+
+void eve_output_set_in_iface(struct eve_output *o, bool is_iface)
+{
+    o->file_is_iface = is_iface;
 }
 
 bool eve_output_wants(const struct eve_output *o, enum eve_type t)
@@ -340,7 +346,8 @@ void eve_event_finish(struct eve_thread *t, json_t *ev, const struct flow *f)
 {
     struct eve_output *o = t->out;
     if (o->file_name != NULL && f != NULL)
-        json_object_set_new(ev, "pcap_filename", json_string(o->file_name(o->file_src, f->file_idx)));
+        json_object_set_new(ev, o->file_is_iface ? "in_iface" : "pcap_filename",
+                            json_string(o->file_name(o->file_src, f->file_idx)));
 }
 
 /* jansson refuses invalid UTF-8; bytes >= 0x80 are mapped one to one to

@@ -46,6 +46,9 @@ struct eve_output *eve_output_open(const char *path, unsigned types, unsigned ci
                                    char *err, size_t errlen);
 /* Names files for pcap_filename; without it the field is left out. */
 void eve_output_set_file_names(struct eve_output *o, eve_file_name_fn fn, const void *src);
+/* Live capture: the name is an interface and goes in in_iface instead, as
+ * Suricata writes it. */
+void eve_output_set_in_iface(struct eve_output *o, bool is_iface);
 bool eve_output_wants(const struct eve_output *o, enum eve_type t);
 
 /* Which HTTP headers the http object carries (--http-headers). */
@@ -82,7 +85,8 @@ json_t *eve_json_bytes(struct ps_slice s);
 
 /* A new event without a flow (stats). */
 json_t *eve_event_plain(const char *type, ps_time_t ts);
-/* Last field of a flow event: the capture file its last packet came from. */
+/* Last field of a flow event: the capture file its last packet came from,
+ * or the interface in live capture. */
 void eve_event_finish(struct eve_thread *t, json_t *ev, const struct flow *f);
 
 #endif

@@ -146,7 +146,13 @@ void eve_stats_log(struct eve_thread *t, ps_time_t ts, const struct run_stats *r
     json_t *ev = eve_event_plain("stats", ts);
     json_t *st = stats_worker(&rs->workers);
     json_object_set_new(st, "uptime", json_integer((json_int_t)rs->uptime));
-    json_object_set_new(st, "capture", json_pack("{s:I}", "errors", (json_int_t)rs->capture.errors));
+    json_t *cap = json_pack("{s:I}", "errors", (json_int_t)rs->capture.errors);
+    if (rs->capture.live) {
+        set_u64(cap, "kernel_packets", rs->capture.kernel_packets);
+        set_u64(cap, "kernel_drops", rs->capture.kernel_drops);
+        set_u64(cap, "kernel_ifdrops", rs->capture.kernel_ifdrops);
+    }
+    json_object_set_new(st, "capture", cap);
     json_object_set_new(st, "decoder", stats_decoder(&rs->decode));
     json_object_set_new(st, "defrag", stats_defrag(&rs->decode));
     json_object_set_new(st, "detect", stats_detect(&rs->workers.inspect, &rs->rules));

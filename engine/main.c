@@ -12,12 +12,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "config.h"
 #include "dispatch.h"
 #include "eve.h"
+#include "privs.h"
+#include "progress.h"
 #include "ruleset.h"
+#include "signals.h"
 #include "stats.h"
 
 enum exit_code {
@@ -29,6 +33,7 @@ enum exit_code {
     EXIT_OSERR = 71,    /* out of memory, cannot start threads */
     EXIT_CANTCREAT = 73, /* output cannot be created */
     EXIT_IOERR = 74,    /* writing output failed during the run */
+    EXIT_NOPERM = 77,   /* live capture or --user/--group not permitted */
     EXIT_CONFIG = 78,   /* a rule file has errors */
 };
 
@@ -38,6 +43,10 @@ struct options {
     const char *log_dir;
     const char *eve_path;
     const char *bpf;
+    const char *iface;
+    const char *user, *group;
+    bool no_promisc;
+    bool stats_interval_given;
     unsigned eve_types;
     unsigned http_headers;
     bool quiet;
@@ -51,15 +60,22 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: plainsight -r CAPTURE [-r CAPTURE ...] [options]\n"
+            "       plainsight -i INTERFACE [options]\n"
             "\n"
-            "Reads pcap/pcapng captures, follows every TCP/UDP/ICMP flow and writes\n"
-            "Suricata-compatible EVE JSON lines.\n"
+            "Reads pcap/pcapng captures or a live interface, follows every TCP/UDP/ICMP\n"
+            "flow and writes Suricata-compatible EVE JSON lines.\n"
             "\n"
             "Input and output:\n"
             "  -r, --read PATH        capture file (pcap or pcapng), a directory (every\n"
             "                         capture in it, in name order) or - for standard input;\n"
             "                         repeat for more; all inputs form one packet stream\n"
+            "  -i, --interface IFACE  capture live on IFACE (needs root or CAP_NET_RAW);\n"
+            "                         runs until SIGINT or SIGTERM\n"
             "  -f, --filter BPF       only packets matching this BPF expression\n"
+            "      --no-promisc       live: do not put the interface in promiscuous mode\n"
+            "      --user USER        live: switch to USER (and its group) once the\n"
+            "                         interface and the output are open\n"
+            "      --group GROUP      live: switch to GROUP (default: USER's group)\n"
             "  -l, --log-dir DIR      directory for eve.json (default: current directory)\n"
             "  -o, --eve PATH         EVE output file; - for standard output\n"
             "                         (default: DIR/eve.json)\n"
@@ -81,7 +97,7 @@ static void usage(FILE *out)
             "      --unmask-secrets   write secrets found in traffic in full (default:\n"
             "                         a short prefix and a hash, in alerts and http events)\n"
             "\n"
-            "  -q, --quiet            no summary on standard error\n"
+            "  -q, --quiet            no progress line or summary on standard error\n"
             "  -h, --help             this help\n"
             "  -V, --version          version\n"
             "\n"
@@ -98,7 +114,12 @@ static void usage(FILE *out)
             "  71  out of memory or threads cannot be started\n"
             "  73  the EVE output cannot be created\n"
             "  74  writing the EVE output failed during the run (events were lost)\n"
-            "  78  a rule file has errors (each is named with FILE:LINE:COL)\n");
+            "  77  live capture or --user/--group not permitted\n"
+            "  78  a rule file has errors (each is named with FILE:LINE:COL)\n"
+            "\n"
+            "Signals: SIGINT or SIGTERM stops reading, ends every flow, writes the final\n"
+            "stats and exits 0; a second SIGINT exits at once with 130, losing events\n"
+            "not yet written.\n");
 }
 
 enum {
@@ -108,6 +129,9 @@ enum {
     OPT_TEST_RULES,
     OPT_STRICT,
     OPT_UNMASK,
+    OPT_NO_PROMISC,
+    OPT_USER,
+    OPT_GROUP,
     OPT_KNOB = 2000
 };
 
@@ -123,6 +147,10 @@ static struct option *build_long_options(void)
         {"test-rules", no_argument, NULL, OPT_TEST_RULES},
         {"strict", no_argument, NULL, OPT_STRICT},
         {"unmask-secrets", no_argument, NULL, OPT_UNMASK},
+        {"interface", required_argument, NULL, 'i'},
+        {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
+        {"user", required_argument, NULL, OPT_USER},
+        {"group", required_argument, NULL, OPT_GROUP},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
     };
@@ -140,6 +168,32 @@ static struct option *build_long_options(void)
     return opts;
 }
 
+/* Options that only make sense together; -1 to go on, or EXIT_USAGE. */
+static int check_input_options(struct options *o)
+{
+    if (o->test_rules)
+        return -1;
+    if (o->iface != NULL && o->ninputs > 0) {
+        fprintf(stderr, "plainsight: -i and -r contradict each other: read files or an "
+                        "interface, not both\n");
+        return EXIT_USAGE;
+    }
+    if (o->iface == NULL && o->ninputs == 0) {
+        fprintf(stderr, "plainsight: no input: give a capture with -r FILE or an interface "
+                        "with -i IFACE (see --help)\n");
+        return EXIT_USAGE;
+    }
+    if (o->iface == NULL && (o->no_promisc || o->user != NULL || o->group != NULL)) {
+        fprintf(stderr, "plainsight: --no-promisc, --user and --group apply to live capture "
+                        "(-i) only\n");
+        return EXIT_USAGE;
+    }
+    /* Files: stats at the end unless asked; live: periodic by default. */
+    if (o->iface == NULL && !o->stats_interval_given)
+        o->cfg.stats_interval = 0;
+    return -1;
+}
+
 /* Returns -1 to go on, or the exit code to stop with. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -155,10 +209,21 @@ static int parse_args(int argc, char **argv, struct options *o)
         free(longopts);
         return EXIT_OSERR;
     }
-    while (rc < 0 && (c = getopt_long(argc, argv, "r:f:l:o:S:qhV", longopts, NULL)) != -1) {
+    while (rc < 0 && (c = getopt_long(argc, argv, "r:i:f:l:o:S:qhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'r': o->inputs[o->ninputs++] = optarg; break;
         case 'f': o->bpf = optarg; break;
+        case 'i':
+            if (o->iface != NULL) {
+                fprintf(stderr, "plainsight: -i given twice: one interface per process "
+                                "(run one plainsight per link)\n");
+                rc = EXIT_USAGE;
+            }
+            o->iface = optarg;
+            break;
+        case OPT_NO_PROMISC: o->no_promisc = true; break;
+        case OPT_USER: o->user = optarg; break;
+        case OPT_GROUP: o->group = optarg; break;
         case 'l': o->log_dir = optarg; break;
         case 'o': o->eve_path = optarg; break;
         case 'q': o->quiet = true; break;
@@ -184,6 +249,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         default:
             if (c >= OPT_KNOB) {
                 const char *name = config_knobs()[c - OPT_KNOB].name;
+                if (strcmp(name, "stats-interval") == 0)
+                    o->stats_interval_given = true;
                 if (config_set(&o->cfg, name, optarg, err, sizeof(err)) != PS_OK) {
                     fprintf(stderr, "plainsight: %s\n", err);
                     rc = EXIT_USAGE;
@@ -204,10 +271,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         fprintf(stderr, "plainsight: --no-rules and -S contradict each other\n");
         rc = EXIT_USAGE;
     }
-    if (rc < 0 && o->ninputs == 0 && !o->test_rules) {
-        fprintf(stderr, "plainsight: no input: give a capture with -r FILE (see --help)\n");
-        rc = EXIT_USAGE;
-    }
+    if (rc < 0)
+        rc = check_input_options(o);
     return rc;
 }
 
@@ -219,6 +284,8 @@ static int capture_exit_code(enum capture_error why)
     case CAPTURE_ERR_LINKTYPE: return EXIT_DATAERR;
     case CAPTURE_ERR_FILTER: return EXIT_USAGE;
     case CAPTURE_ERR_NOMEM: return EXIT_OSERR;
+    case CAPTURE_ERR_PERM: return EXIT_NOPERM;
+    case CAPTURE_ERR_DEVICE: return EXIT_NOINPUT;
     default: return EXIT_SOFTWARE;
     }
 }
@@ -254,16 +321,27 @@ static double now_seconds(void)
 }
 
 static void print_summary(const struct run_stats *rs, const char *eve_path, double secs,
-                          const struct eve_output_stats *es)
+                          const struct eve_output_stats *es, const char *iface)
 {
     double mb = (double)rs->decode.bytes / 1e6;
+    char from[96];
+    if (iface != NULL)
+        snprintf(from, sizeof(from), "%s", iface);
+    else
+        snprintf(from, sizeof(from), "%llu file(s)", (unsigned long long)rs->capture.files);
+    if (rs->capture.live)
+        fprintf(stderr, "plainsight: %s: %llu packets received by the kernel, %llu dropped by "
+                        "the kernel, %llu by the interface\n", iface,
+                (unsigned long long)rs->capture.kernel_packets,
+                (unsigned long long)rs->capture.kernel_drops,
+                (unsigned long long)rs->capture.kernel_ifdrops);
     fprintf(stderr,
-            "plainsight: %llu packets (%.1f MB) from %llu file(s) in %.2f s: %.0f packets/s, "
+            "plainsight: %llu packets (%.1f MB) from %s in %.2f s: %.0f packets/s, "
             "%.1f MB/s\n"
             "plainsight: %llu flows, %llu HTTP transactions, %llu calendars (%llu components, "
             "%llu malformed, %llu over --ics-max-size), %llu alerts, %llu invalid packets, "
             "%llu events written to %s\n",
-            (unsigned long long)rs->decode.pkts, mb, (unsigned long long)rs->capture.files, secs,
+            (unsigned long long)rs->decode.pkts, mb, from, secs,
             secs > 0 ? (double)rs->decode.pkts / secs : 0.0, secs > 0 ? mb / secs : 0.0,
             (unsigned long long)rs->workers.flow.total, (unsigned long long)rs->workers.app.tx_http,
             (unsigned long long)rs->workers.inspect.calendars,
@@ -299,19 +377,51 @@ static int load_rules(const struct options *o, struct ruleset *rules)
     return EXIT_SOFTWARE;
 }
 
+static struct capture *open_input(const struct options *o, int *rc)
+{
+    char err[1024];
+    enum capture_error why;
+    struct capture *cap;
+    if (o->iface != NULL) {
+        struct capture_live_options lo = {
+            .iface = o->iface,
+            .bpf = o->bpf,
+            .snaplen = o->cfg.snaplen,
+            .promisc = !o->no_promisc,
+            .buffer_size = o->cfg.buffer_size,
+            .timeout_ms = 100,
+        };
+        cap = capture_open_live(&lo, &why, err, sizeof(err));
+    } else {
+        cap = capture_open(o->inputs, o->ninputs, o->bpf, &why, err, sizeof(err));
+    }
+    if (cap == NULL) {
+        fprintf(stderr, "plainsight: %s\n", err);
+        *rc = capture_exit_code(why);
+    }
+    return cap;
+}
+
 static int run(struct options *o, struct ruleset *rules)
 {
     char err[1024], eve_path[4096];
-    enum capture_error why;
+    struct privs privs;
     int rc = resolve_eve_path(o, eve_path, sizeof(eve_path));
     if (rc >= 0)
         return rc;
-
-    struct capture *cap = capture_open(o->inputs, o->ninputs, o->bpf, &why, err, sizeof(err));
-    if (cap == NULL) {
+    /* Names first: a misspelt --user fails before the interface is touched. */
+    if (privs_resolve(o->user, o->group, &privs, err, sizeof(err)) != PS_OK) {
         fprintf(stderr, "plainsight: %s\n", err);
-        return capture_exit_code(why);
+        return EXIT_USAGE;
     }
+    if (signals_install() != PS_OK) {
+        fprintf(stderr, "plainsight: cannot install signal handlers: %s\n", strerror(errno));
+        return EXIT_OSERR;
+    }
+
+    struct capture *cap = open_input(o, &rc);
+    if (cap == NULL)
+        return rc;
     struct eve_output *out = eve_output_open(eve_path, o->eve_types, o->cfg.community_id_seed,
                                              err, sizeof(err));
     if (out == NULL) {
@@ -319,7 +429,15 @@ static int run(struct options *o, struct ruleset *rules)
         capture_close(cap);
         return EXIT_CANTCREAT;
     }
+    /* The interface and the output are open: root is no longer needed. */
+    if (privs_drop(&privs, err, sizeof(err)) != PS_OK) {
+        fprintf(stderr, "plainsight: %s\n", err);
+        eve_output_close(out);
+        capture_close(cap);
+        return EXIT_NOPERM;
+    }
     eve_output_set_file_names(out, capture_name_cb, cap);
+    eve_output_set_in_iface(out, capture_is_live(cap));
     eve_output_set_http_headers(out, o->http_headers);
     struct worker_setup ws = {.cfg = &o->cfg, .out = out, .rules = rules->engine,
                               .unmask_secrets = o->unmask_secrets};
@@ -330,17 +448,36 @@ static int run(struct options *o, struct ruleset *rules)
         capture_close(cap);
         return EXIT_OSERR;
     }
+    struct rule_counts counts = {rules->build.rules_loaded,
+                                 rules->rules.n_errors + rules->build.rules_failed,
+                                 rules->rules.n_skipped};
+    /* The progress line is for a person watching a batch run. */
+    struct progress *prog = NULL;
+    if (!o->quiet && o->iface == NULL && isatty(STDERR_FILENO))
+        prog = progress_create(cap, stderr);
+    struct dispatch_periodic per = {.stats_interval = o->cfg.stats_interval, .rules = counts,
+                                    .progress = prog != NULL ? progress_update : NULL,
+                                    .ctx = prog};
+    dispatch_set_periodic(d, &per);
+    bool ticking = o->iface != NULL || per.stats_interval > 0 || prog != NULL;
+    if (ticking && signals_start_ticker(1000) != PS_OK)
+        fprintf(stderr, "plainsight: warning: no interval timer (%s): no periodic stats\n",
+                strerror(errno));
+    if (o->iface != NULL && !o->quiet)
+        fprintf(stderr, "plainsight: listening on %s%s, writing to %s\n", o->iface,
+                o->no_promisc ? "" : " (promiscuous)",
+                strcmp(eve_path, "-") == 0 ? "standard output" : eve_path);
 
     double t0 = now_seconds();
     rc = dispatch_run(d, cap) == PS_OK ? EXIT_OK : EXIT_OSERR;
     if (rc == EXIT_OSERR)
         return rc; /* worker threads may still hold the pipeline */
+    signals_start_ticker(0);
     double secs = now_seconds() - t0;
-    struct run_stats rs = {.rules = {rules->build.rules_loaded,
-                                     rules->rules.n_errors + rules->build.rules_failed,
-                                     rules->rules.n_skipped}};
+    struct run_stats rs = {.rules = counts};
     dispatch_log_stats(d, cap, (uint64_t)secs, &rs);
     dispatch_destroy(d);
+    progress_destroy(prog);
 
     struct eve_output_stats es = eve_output_stats(out);
     if (es.write_errors > 0 || es.too_large > 0) {
@@ -352,8 +489,11 @@ static int run(struct options *o, struct ruleset *rules)
         fprintf(stderr, "plainsight: error: closing %s failed\n", eve_path);
         rc = EXIT_IOERR;
     }
-    if (!o->quiet)
-        print_summary(&rs, eve_path, secs, &es);
+    if (!o->quiet) {
+        if (signals_stop_requested())
+            fprintf(stderr, "plainsight: stopped by a signal; every flow was ended\n");
+        print_summary(&rs, eve_path, secs, &es, o->iface);
+    }
     capture_close(cap);
     return rc;
 }

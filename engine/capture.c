@@ -14,10 +14,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "decode.h"
 
@@ -32,6 +34,8 @@ struct capture {
     pcap_t *stdin_handle; /* "-", opened during the check */
     bool live;            /* names[0] is an interface, cur its handle */
     bool (*stopping)(void);
+    void (*wait_hook)(void *ctx);
+    void *wait_ctx;
     uint64_t size_total;  /* bytes of all input files; 0 when unknown */
     uint64_t size_done;   /* bytes of the files already read to the end */
     uint64_t cur_size;
@@ -137,6 +141,53 @@ static bool capture_linktype_ok(pcap_t *pc, const char *name, enum capture_error
     return false;
 }
 
+#define CAPTURE_PIPE_WAIT_MS 100
+
+/*
+ * Standard input is read through a stdio cookie that waits for data with
+ * poll(), so a quiet pipe never blocks the run for good: every wait of
+ * CAPTURE_PIPE_WAIT_MS gives the caller's wait hook a turn (periodic stats,
+ * progress), and a stop request fails the read, which ends the input.
+ */
+static ssize_t capture_pipe_read(void *cookie, char *buf, size_t size)
+{
+    struct capture *c = cookie;
+    for (;;) {
+        struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+        int n = poll(&pfd, 1, CAPTURE_PIPE_WAIT_MS);
+        if (n > 0) {
+            ssize_t r = read(STDIN_FILENO, buf, size);
+            if (r >= 0)
+                return r;
+            if (errno != EINTR && errno != EAGAIN)
+                return -1;
+        } else if (n < 0 && errno != EINTR) {
+            return -1;
+        }
+        if (c->stopping != NULL && c->stopping()) {
+            errno = EINTR;
+            return -1;
+        }
+        if (n == 0 && c->wait_hook != NULL)
+            c->wait_hook(c->wait_ctx);
+    }
+}
+
+static pcap_t *capture_open_stdin(struct capture *c, char *pcerr)
+{
+    cookie_io_functions_t io = {.read = capture_pipe_read};
+    FILE *f = fopencookie(c, "r", io);
+    if (f == NULL) {
+        snprintf(pcerr, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
+        return NULL;
+    }
+    setvbuf(f, NULL, _IOFBF, 256 * 1024);
+    pcap_t *pc = pcap_fopen_offline(f, pcerr);
+    if (pc == NULL)
+        fclose(f);
+    return pc;
+}
+
 static pcap_t *capture_open_one(struct capture *c, unsigned idx, enum capture_error *why,
                                 char *err, size_t errlen)
 {
@@ -158,7 +209,7 @@ static pcap_t *capture_open_one(struct capture *c, unsigned idx, enum capture_er
         }
         fclose(f);
     }
-    pc = pcap_open_offline(name, pcerr);
+    pc = strcmp(name, "-") == 0 ? capture_open_stdin(c, pcerr) : pcap_open_offline(name, pcerr);
     if (pc == NULL) {
         snprintf(err, errlen, "%s: not a pcap or pcapng capture (%s)", name, pcerr);
         *why = CAPTURE_ERR_NOT_CAPTURE;
@@ -385,6 +436,12 @@ bool capture_is_live(const struct capture *c)
 void capture_set_stop_check(struct capture *c, bool (*stopping)(void))
 {
     c->stopping = stopping;
+}
+
+void capture_set_wait_hook(struct capture *c, void (*fn)(void *ctx), void *ctx)
+{
+    c->wait_hook = fn;
+    c->wait_ctx = ctx;
 }
 
 /* What to tell the user when pcap_activate() fails. */

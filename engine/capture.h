@@ -81,6 +81,10 @@ bool capture_is_live(const struct capture *c);
  * it) ends the input quietly instead of counting an error. */
 void capture_set_stop_check(struct capture *c, bool (*stopping)(void));
 
+/* Standard input waits for data in slices of 100 ms; fn(ctx) runs after
+ * each empty slice, on the reading thread, between two packets. */
+void capture_set_wait_hook(struct capture *c, void (*fn)(void *ctx), void *ctx);
+
 /*
  * Read the next packet. The frame bytes stay owned by libpcap and are valid
  * until the next call; p->data points at them and capture fields of p are

@@ -67,6 +67,7 @@ struct dispatch {
     struct lane *lanes;
     ps_time_t now;
     struct dispatch_periodic per;
+    struct capture *cap;        /* being read by dispatch_run */
     struct timespec started;    /* wall clock at dispatch_run */
     unsigned since_stats;       /* seconds since the last periodic stats */
     bool want_stats;            /* the pending snapshot is for a stats event */
@@ -343,6 +344,14 @@ static bool dispatch_on_signal(struct dispatch *d, struct capture *c)
     return true;
 }
 
+/* The capture waits on a quiet pipe: the tick may be due meanwhile. */
+static void dispatch_on_wait(void *ctx)
+{
+    struct dispatch *d = ctx;
+    if (signals_take_tick())
+        dispatch_on_second(d, d->cap);
+}
+
 int dispatch_run(struct dispatch *d, struct capture *c)
 {
     struct packet p;
@@ -352,7 +361,9 @@ int dispatch_run(struct dispatch *d, struct capture *c)
     int rc;
 
     clock_gettime(CLOCK_MONOTONIC, &d->started);
+    d->cap = c;
     capture_set_stop_check(c, signals_stop_requested);
+    capture_set_wait_hook(c, dispatch_on_wait, d);
     signals_block(&mask); /* workers leave the signals to the reader */
     for (unsigned i = 0; d->nlanes > 1 && i < d->nlanes; i++) {
         if (pthread_create(&d->lanes[i].thread, NULL, dispatch_worker_main, &d->lanes[i]) != 0) {
@@ -391,13 +402,12 @@ int dispatch_run(struct dispatch *d, struct capture *c)
     return PS_OK;
 }
 
-void dispatch_log_stats(struct dispatch *d, struct capture *c, uint64_t uptime,
-                        struct run_stats *rs)
+void dispatch_log_stats(struct dispatch *d, struct capture *c, struct run_stats *rs)
 {
     struct rule_counts rules = rs->rules; /* set by the caller */
     memset(rs, 0, sizeof(*rs));
     rs->rules = rules;
-    rs->uptime = uptime;
+    rs->uptime = dispatch_uptime(d);
     rs->capture = *capture_stats(c);
     rs->decode = *decoder_stats(d->dec);
     /* The workers are done: their counters are final and read directly. */

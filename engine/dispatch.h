@@ -49,8 +49,8 @@ void dispatch_set_periodic(struct dispatch *d, const struct dispatch_periodic *p
 int dispatch_run(struct dispatch *d, struct capture *c);
 
 /* After dispatch_run: sum every thread's counters into rs and write the
- * stats events (per worker, then totals) when they are selected. */
-void dispatch_log_stats(struct dispatch *d, struct capture *c, uint64_t uptime,
-                        struct run_stats *rs);
+ * stats events (per worker, then totals) when they are selected. uptime is
+ * the wall time since dispatch_run started, as in the periodic events. */
+void dispatch_log_stats(struct dispatch *d, struct capture *c, struct run_stats *rs);
 
 #endif

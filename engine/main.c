@@ -475,7 +475,7 @@ static int run(struct options *o, struct ruleset *rules)
     signals_start_ticker(0);
     double secs = now_seconds() - t0;
     struct run_stats rs = {.rules = counts};
-    dispatch_log_stats(d, cap, (uint64_t)secs, &rs);
+    dispatch_log_stats(d, cap, &rs);
     dispatch_destroy(d);
     progress_destroy(prog);
 

@@ -33,6 +33,8 @@ struct capture {
     int cur_linktype;
     pcap_t *stdin_handle; /* "-", opened during the check */
     bool live;            /* names[0] is an interface, cur its handle */
+    int live_fd;          /* to poll cur with, which is non-blocking */
+    unsigned timeout_ms;
     bool (*stopping)(void);
     void (*wait_hook)(void *ctx);
     void *wait_ctx;
@@ -374,8 +376,14 @@ int capture_next(struct capture *c, struct packet *p)
             p->flags = 0;
             return CAPTURE_PACKET;
         }
-        if (rc == 0 && c->live)
+        if (rc == 0 && c->live) {
+            /* Nothing ready: wait for the interface, a signal or the
+             * timeout, whichever comes first. */
+            struct pollfd pfd = {.fd = c->live_fd, .events = POLLIN};
+            if (poll(&pfd, 1, (int)c->timeout_ms) > 0)
+                continue;
             return CAPTURE_IDLE;
+        }
         if (rc == PCAP_ERROR && c->stopping != NULL && c->stopping()) {
             /* A stop signal cut a blocked read short: not damage. */
             capture_end_current(c);
@@ -523,6 +531,18 @@ struct capture *capture_open_live(const struct capture_live_options *o,
     if (!capture_linktype_ok(c->cur, o->iface, why, err, errlen) ||
         capture_set_filter(c->cur, o->bpf, why, err, errlen) != PS_OK)
         goto fail;
+    /* libpcap's own wait on Linux ignores both the timeout (TPACKET_V3
+     * leaves it to the kernel's block timer, which never fires on a quiet
+     * link) and signals: read without blocking and wait here instead. */
+    char pcerr[PCAP_ERRBUF_SIZE] = "";
+    c->live_fd = pcap_get_selectable_fd(c->cur);
+    if (c->live_fd < 0 || pcap_setnonblock(c->cur, 1, pcerr) != 0) {
+        snprintf(err, errlen, "%s: cannot read without blocking: %s", o->iface,
+                 pcerr[0] ? pcerr : "no selectable descriptor");
+        *why = CAPTURE_ERR_DEVICE;
+        goto fail;
+    }
+    c->timeout_ms = o->timeout_ms;
     c->cur_linktype = pcap_datalink(c->cur);
     c->st.files = 1;
     *why = CAPTURE_OK;

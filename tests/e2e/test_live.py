@@ -219,3 +219,32 @@ def live_capture_errors_say_what_to_do():
                        capture_output=True, text=True)
     eq(p.returncode, 64, f"exit code for an unknown user ({p.stderr})")
     assert "--user no-such-user-x: no such user" in p.stderr, p.stderr
+
+
+@test
+def live_options_are_checked():
+    def ps(*args):
+        p = subprocess.run([BIN, "-q", "--no-rules"] + list(args), capture_output=True, text=True)
+        return p.returncode, p.stderr
+
+    pcap, _ = generate(11, "--sessions", "5")
+    rc, err = ps("-i", "lo", "-r", pcap, "-o", os.devnull)
+    eq(rc, 64, f"-i with -r ({err})")
+    assert "-i and -r" in err, err
+    rc, err = ps("-i", "lo", "-i", "eth0", "-o", os.devnull)
+    eq(rc, 64, f"-i twice ({err})")
+    assert "one interface per process" in err, err
+    for opt in (["--user", "nobody"], ["--group", "nogroup"], ["--no-promisc"]):
+        rc, err = ps("-r", pcap, "-o", os.devnull, *opt)
+        eq(rc, 64, f"{opt[0]} without -i ({err})")
+        assert "live capture (-i) only" in err, err
+    rc, err = ps("-o", os.devnull)
+    eq(rc, 64, "no input")
+    assert "-i IFACE" in err, err
+    out = subprocess.run([BIN, "--help"], capture_output=True, text=True, check=True).stdout
+    for needle in ("-i, --interface", "--no-promisc", "--user USER", "--group GROUP",
+                   "--stats-interval", "--snaplen", "--buffer-size", "77", "SIGTERM"):
+        assert needle in out, f"--help lacks {needle!r}"
+    # Files: stats only at the end unless --stats-interval is given.
+    events = analyse(pcap, "--no-rules", name="stats-end-only")
+    eq(len([e for e in of_type(events, "stats") if "engine" not in e]), 1, "stats events")

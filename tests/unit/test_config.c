@@ -63,3 +63,20 @@ Test(config, help_names_every_knob_with_its_default)
     cr_assert(strstr(buf, "default 600s") != NULL);
     free(buf);
 }
+
+Test(config, live_capture_knobs_have_their_defaults_and_ranges)
+{
+    struct ps_config c;
+    char err[128];
+    config_defaults(&c);
+    cr_assert_eq(c.stats_interval, 60);
+    cr_assert_eq(c.snaplen, 262144);
+    cr_assert_eq(c.buffer_size, 64u << 20);
+    cr_assert_eq(config_set(&c, "stats-interval", "0", err, sizeof(err)), PS_OK);
+    cr_assert_eq(c.stats_interval, 0);
+    cr_assert_eq(config_set(&c, "snaplen", "63", err, sizeof(err)), PS_ERR);
+    cr_assert(strstr(err, "out of range 64..262144") != NULL, "%s", err);
+    cr_assert_eq(config_set(&c, "buffer-size", "0", err, sizeof(err)), PS_OK);
+    cr_assert_eq(c.buffer_size, 0);
+    cr_assert_eq(config_set(&c, "buffer-size", "2G", err, sizeof(err)), PS_ERR);
+}

@@ -147,16 +147,22 @@ def live_capture_over_veth_matches_file_mode():
         except KeyError:
             pass
         p, err_path = start_sensor(net, out, *(args + (user or [])))
-        if user:
-            with open(f"/proc/{p.pid}/status") as f:
-                ids = {ln.split(":")[0]: ln.split()[1:] for ln in f if ln.startswith(("Uid", "Gid"))}
-            eq(ids["Uid"], [str(pwd.getpwnam("nobody").pw_uid)] * 4, "uids after --user")
-            eq(ids["Gid"], [str(grp.getgrnam("nogroup").gr_gid)] * 4, "gids after --group")
-        r = sh("ip", "netns", "exec", net.ns_a, "tcpreplay", "-q", "--pps", "2000", "-i",
-               net.if_a, pcap, check=False)
-        assert r.returncode == 0, f"tcpreplay failed: {r.stdout} {r.stderr}"
-        time.sleep(3)  # the last frames arrive; closed flows time out
-        stop_sensor(p, err_path)
+        try:
+            if user:
+                with open(f"/proc/{p.pid}/status") as f:
+                    ids = {ln.split(":")[0]: ln.split()[1:] for ln in f
+                           if ln.startswith(("Uid", "Gid"))}
+                eq(ids["Uid"], [str(pwd.getpwnam("nobody").pw_uid)] * 4, "uids after --user")
+                eq(ids["Gid"], [str(grp.getgrnam("nogroup").gr_gid)] * 4, "gids after --group")
+            r = sh("ip", "netns", "exec", net.ns_a, "tcpreplay", "-q", "--pps", "2000", "-i",
+                   net.if_a, pcap, check=False)
+            assert r.returncode == 0, f"tcpreplay failed: {r.stdout} {r.stderr}"
+            time.sleep(3)  # the last frames arrive; closed flows time out
+            stop_sensor(p, err_path)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
     finally:
         net.close()
 

@@ -66,6 +66,12 @@ class SlowFeed:
         self.p = subprocess.Popen([BIN, "-r", "-", "-o", out] + args, stdin=subprocess.PIPE,
                                   stderr=self.err)
 
+    def kill(self):
+        """Cleanup after a failure: nothing may outlive the test."""
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
     def send(self, data):
         self.p.stdin.write(data)
         self.p.stdin.flush()
@@ -110,10 +116,13 @@ def stop_mid_capture(sig, threads):
     half = len(recs) // 2
     out = os.path.join(WORK, f"stop-{sig}-{threads}.eve.json")
     feed = SlowFeed(["--threads", str(threads), "--stats-interval", "1"], out)
-    feed.send(hdr + b"".join(r for r, _ in recs[:half]))
-    feed.wait_for_stats(half)
-    # The reader is now blocked on the quiet pipe: the signal must end it.
-    rc, err = feed.finish(sig)
+    try:
+        feed.send(hdr + b"".join(r for r, _ in recs[:half]))
+        feed.wait_for_stats(half)
+        # The reader is now blocked on the quiet pipe: the signal must end it.
+        rc, err = feed.finish(sig)
+    finally:
+        feed.kill()
     eq(rc, 0, f"exit code after {signal.Signals(sig).name} ({err})")
     events = read_eve(out)
     validate_schema(events)
@@ -161,16 +170,19 @@ def periodic_stats(threads):
     hdr, recs = pcap_records(pcap)
     out = os.path.join(WORK, f"periodic-{threads}.eve.json")
     feed = SlowFeed(["--threads", str(threads), "--stats-interval", "1"], out)
-    feed.send(hdr)
     chunks = 4
-    step = (len(recs) + chunks - 1) // chunks
-    sent = 0
-    for i in range(chunks):
-        part = recs[i * step:(i + 1) * step]
-        feed.send(b"".join(r for r, _ in part))
-        sent += len(part)
-        feed.wait_for_stats(sent)
-    rc, err = feed.finish()
+    try:
+        feed.send(hdr)
+        step = (len(recs) + chunks - 1) // chunks
+        sent = 0
+        for i in range(chunks):
+            part = recs[i * step:(i + 1) * step]
+            feed.send(b"".join(r for r, _ in part))
+            sent += len(part)
+            feed.wait_for_stats(sent)
+        rc, err = feed.finish()
+    finally:
+        feed.kill()
     eq(rc, 0, f"exit code ({err})")
     events = read_eve(out)
     validate_schema(events)
@@ -205,3 +217,60 @@ def periodic_stats_grow_and_end_at_the_totals_one_thread():
 @test
 def periodic_stats_grow_and_end_at_the_totals_two_threads():
     periodic_stats(2)
+
+
+def run_with_stderr(stderr_is_tty, quiet):
+    """A slowly fed run with standard error on a pseudo-terminal or a pipe;
+    returns what reached standard error."""
+    import pty
+    pcap, _ = generate(23, "--sessions", "20", "--max-body", "20K")
+    hdr, recs = pcap_records(pcap)
+    out = os.path.join(WORK, f"progress-{stderr_is_tty}-{quiet}.eve.json")
+    if stderr_is_tty:
+        master, slave = pty.openpty()
+    else:
+        master, slave = os.pipe()
+    args = [BIN, "-r", "-", "-o", out, "--threads", "1", "--no-rules", "--stats-interval", "1"]
+    p = subprocess.Popen(args + (["-q"] if quiet else []), stdin=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    chunks = []
+    reader = threading.Thread(target=lambda: chunks.extend(iter(lambda: _read(master), b"")))
+    reader.start()
+    try:
+        p.stdin.write(hdr + b"".join(r for r, _ in recs[:len(recs) // 2]))
+        p.stdin.flush()
+        # Wait for a periodic stats event: a tick has passed with data read.
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if os.path.exists(out) and any(e["event_type"] == "stats" for e in read_eve(out)):
+                break
+            time.sleep(0.2)
+        p.stdin.write(b"".join(r for r, _ in recs[len(recs) // 2:]))
+        p.stdin.close()
+        eq(p.wait(timeout=60), 0, "exit code")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        reader.join(timeout=10)
+        os.close(master)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def _read(fd):
+    try:
+        return os.read(fd, 4096)
+    except OSError:  # the pty's other side closed
+        return b""
+
+
+@test
+def progress_line_on_a_terminal_only_and_cleared_before_the_summary():
+    text = run_with_stderr(True, False)
+    assert "\rplainsight: " in text and " flows, " in text and " MB/s" in text, repr(text[-400:])
+    last = text.rindex("\rplainsight: ")
+    summary = text.index("packets (", last)
+    assert "\r\x1b[K" in text[last:summary], "the progress line is not erased before the summary"
+    assert "\rplainsight: " not in run_with_stderr(False, False), "progress line without a tty"
+    quiet = run_with_stderr(True, True)
+    assert "MB/s" not in quiet, f"progress line with -q: {quiet!r}"

@@ -455,6 +455,8 @@ static int run(struct options *o, struct ruleset *rules)
     struct progress *prog = NULL;
     if (!o->quiet && o->iface == NULL && isatty(STDERR_FILENO))
         prog = progress_create(cap, stderr);
+    /* .reopen is where SIGHUP reaches the outputs (log rotation); without
+     * it the signal is caught and does nothing. */
     struct dispatch_periodic per = {.stats_interval = o->cfg.stats_interval, .rules = counts,
                                     .progress = prog != NULL ? progress_update : NULL,
                                     .ctx = prog};

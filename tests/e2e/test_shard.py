@@ -5,6 +5,7 @@ import collections
 import os
 import shutil
 import subprocess
+import sys
 
 from harness import BIN, GEN, ROOT, WORK, eq, of_type, read_eve, test, validate_schema
 
@@ -42,7 +43,7 @@ def three_shards_give_the_events_of_one_run():
     os.makedirs(cap_dir, exist_ok=True)
     os.makedirs(out_dir, exist_ok=True)
     for i in range(5):
-        subprocess.run(["python3", GEN, "--seed", str(40 + i), "--sessions", str(8 + 3 * i),
+        subprocess.run([sys.executable, GEN, "--seed", str(40 + i), "--sessions", str(8 + 3 * i),
                         "--secrets", "25", "--max-body", "20K", "--quiet",
                         "--start-time", f"2024-05-14T{9 + i:02d}:00:00Z",
                         "--out", os.path.join(cap_dir, f"cap-{i}.pcap")], check=True)

@@ -22,6 +22,7 @@
 #include "decode.h"
 #include "hash.h"
 #include "ring.h"
+#include "token_reuse.h"
 #include "worker.h"
 
 #define BATCH_PKTS 256
@@ -252,5 +253,7 @@ void dispatch_log_stats(struct dispatch *d, const struct capture *c, uint64_t up
     }
     if (log)
         eve_stats_log(t, d->now, rs);
+    if (log && d->ws->xflow != NULL && d->ws->xflow->tr != NULL)
+        token_reuse_log_stats(d->ws->xflow->tr, t, d->now);
     eve_thread_destroy(t);
 }

@@ -19,6 +19,7 @@
 #include "eve.h"
 #include "ruleset.h"
 #include "stats.h"
+#include "token_reuse.h"
 
 enum exit_code {
     EXIT_OK = 0,
@@ -80,6 +81,8 @@ static void usage(FILE *out)
             "                         an error (default: a warning, and the rule is skipped)\n"
             "      --unmask-secrets   write secrets found in traffic in full (default:\n"
             "                         a short prefix and a hash, in alerts and http events)\n"
+            "      --scanners FILE    add mail-scanner fingerprints (ua NAME REGEX, net NAME\n"
+            "                         CIDR lines) to the shipped scanners.conf; repeat for more\n"
             "\n"
             "  -q, --quiet            no summary on standard error\n"
             "  -h, --help             this help\n"
@@ -108,6 +111,7 @@ enum {
     OPT_TEST_RULES,
     OPT_STRICT,
     OPT_UNMASK,
+    OPT_SCANNERS,
     OPT_KNOB = 2000
 };
 
@@ -123,6 +127,7 @@ static struct option *build_long_options(void)
         {"test-rules", no_argument, NULL, OPT_TEST_RULES},
         {"strict", no_argument, NULL, OPT_STRICT},
         {"unmask-secrets", no_argument, NULL, OPT_UNMASK},
+        {"scanners", required_argument, NULL, OPT_SCANNERS},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
     };
@@ -151,7 +156,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         return EXIT_OSERR;
     o->inputs = calloc((size_t)argc, sizeof(*o->inputs));
     o->rules.files = calloc((size_t)argc, sizeof(*o->rules.files));
-    if (o->inputs == NULL || o->rules.files == NULL) {
+    o->rules.scanner_files = calloc((size_t)argc, sizeof(*o->rules.scanner_files));
+    if (o->inputs == NULL || o->rules.files == NULL || o->rules.scanner_files == NULL) {
         free(longopts);
         return EXIT_OSERR;
     }
@@ -167,6 +173,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         case OPT_TEST_RULES: o->test_rules = true; break;
         case OPT_STRICT: o->rules.strict = true; break;
         case OPT_UNMASK: o->unmask_secrets = true; break;
+        case OPT_SCANNERS: o->rules.scanner_files[o->rules.nscanner_files++] = optarg; break;
         case 'h': usage(stdout); rc = EXIT_OK; break;
         case 'V': printf("plainsight %s\n", PS_VERSION); rc = EXIT_OK; break;
         case OPT_EVE_TYPES:
@@ -291,6 +298,11 @@ static int load_rules(const struct options *o, struct ruleset *rules)
     case RULESET_MISSING: return EXIT_NOINPUT;
     case RULESET_NOMEM: return EXIT_OSERR;
     case RULESET_ERRORS:
+        if (failed == 0) { /* only a scanner fingerprint file was bad */
+            fprintf(stderr, "plainsight: scanner fingerprints with errors; fix them "
+                            "(check with --test-rules)\n");
+            return EXIT_CONFIG;
+        }
         fprintf(stderr, "plainsight: %u rule%s with errors; fix or remove %s "
                         "(check with --test-rules)\n", failed, failed == 1 ? "" : "s",
                 failed == 1 ? "it" : "them");
@@ -321,11 +333,24 @@ static int run(struct options *o, struct ruleset *rules)
     }
     eve_output_set_file_names(out, capture_name_cb, cap);
     eve_output_set_http_headers(out, o->http_headers);
+    /* cross-flow rules: one token table shared by every worker */
+    struct inspect_shared xs = {.scanners = rules->scanners};
+    if (detect_engine_has_xflow(rules->engine)) {
+        struct token_reuse_config tc = {PS_SECONDS(o->cfg.token_reuse_window),
+                                        o->cfg.token_reuse_memcap};
+        if ((xs.tr = token_reuse_create(&tc)) == NULL) {
+            fprintf(stderr, "plainsight: out of memory for the token-reuse table\n");
+            eve_output_close(out);
+            capture_close(cap);
+            return EXIT_OSERR;
+        }
+    }
     struct worker_setup ws = {.cfg = &o->cfg, .out = out, .rules = rules->engine,
-                              .unmask_secrets = o->unmask_secrets};
+                              .unmask_secrets = o->unmask_secrets, .xflow = &xs};
     struct dispatch *d = dispatch_create(&ws, err, sizeof(err));
     if (d == NULL) {
         fprintf(stderr, "plainsight: %s\n", err);
+        token_reuse_destroy(xs.tr);
         eve_output_close(out);
         capture_close(cap);
         return EXIT_OSERR;
@@ -341,6 +366,7 @@ static int run(struct options *o, struct ruleset *rules)
                                      rules->rules.n_skipped}};
     dispatch_log_stats(d, cap, (uint64_t)secs, &rs);
     dispatch_destroy(d);
+    token_reuse_destroy(xs.tr);
 
     struct eve_output_stats es = eve_output_stats(out);
     if (es.write_errors > 0 || es.too_large > 0) {
@@ -371,5 +397,6 @@ int main(int argc, char **argv)
     ruleset_free(&rules);
     free(o.inputs);
     free(o.rules.files);
+    free(o.rules.scanner_files);
     return rc;
 }

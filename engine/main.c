@@ -211,6 +211,11 @@ static int parse_args(int argc, char **argv, struct options *o)
         fprintf(stderr, "plainsight: --no-rules and -S contradict each other\n");
         rc = EXIT_USAGE;
     }
+    if (rc < 0 && o->rules.none && o->rules.nscanner_files > 0) {
+        fprintf(stderr, "plainsight: --no-rules and --scanners contradict each other "
+                        "(fingerprints serve the cross-flow rules)\n");
+        rc = EXIT_USAGE;
+    }
     if (rc < 0 && o->ninputs == 0 && !o->test_rules) {
         fprintf(stderr, "plainsight: no input: give a capture with -r FILE (see --help)\n");
         rc = EXIT_USAGE;

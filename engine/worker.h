@@ -7,9 +7,9 @@
 #define PS_WORKER_H
 
 #include "config.h"
-#include "inspect.h"
 #include "detect.h"
 #include "eve.h"
+#include "inspect.h"
 #include "packet.h"
 #include "stats.h"
 

@@ -36,7 +36,8 @@ struct app_ctx {
 };
 
 struct app_ctx *app_ctx_create(const struct ps_config *cfg, const struct detect_engine *de,
-                               bool unmask, struct eve_thread *eve, struct eve_output *out)
+                               bool unmask, const struct inspect_shared *xs,
+                               struct eve_thread *eve, struct eve_output *out)
 {
     struct app_ctx *ac = calloc(1, sizeof(*ac));
     if (ac == NULL)
@@ -52,7 +53,7 @@ struct app_ctx *app_ctx_create(const struct ps_config *cfg, const struct detect_
     };
     ac->stream = stream_ctx_create(&sc);
     ac->http = http_shared_create(&hc);
-    ac->inspect = inspect_create(de, unmask, cfg->ics_max_size, eve, out);
+    ac->inspect = inspect_create(de, unmask, cfg->ics_max_size, xs, eve, out);
     if (ac->stream == NULL || ac->http == NULL || ac->inspect == NULL) {
         app_ctx_destroy(ac);
         return NULL;

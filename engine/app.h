@@ -30,9 +30,11 @@ struct app_stats {
 
 struct app_ctx;
 
-/* de: the compiled rules, NULL for none; unmask: write secrets whole. */
+/* de: the compiled rules, NULL for none; unmask: write secrets whole;
+ * xs: what the workers share for cross-flow rules, may be NULL. */
 struct app_ctx *app_ctx_create(const struct ps_config *cfg, const struct detect_engine *de,
-                               bool unmask, struct eve_thread *eve, struct eve_output *out);
+                               bool unmask, const struct inspect_shared *xs,
+                               struct eve_thread *eve, struct eve_output *out);
 void app_ctx_destroy(struct app_ctx *ac); /* accepts NULL */
 
 /* A TCP packet of flow f in direction dir. */

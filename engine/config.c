@@ -52,6 +52,12 @@ static const struct config_knob knobs[] = {
     {"ics-max-size", CONFIG_SIZE, OFF(ics_max_size), 4 * KIB, 256 * MIB, 1 * MIB,
      "calendar bytes collected per HTTP body for parsing; a longer calendar is counted and "
      "the part read is parsed"},
+    {"token-reuse-window", CONFIG_SECONDS, OFF(token_reuse_window), 1, 604800, 3600,
+     "packet-time seconds within which two clients fetching the same token-bearing URL "
+     "count as reuse (plainsight.token_reuse)"},
+    {"token-reuse-memcap", CONFIG_SIZE, OFF(token_reuse_memcap), 1 * MIB, 4 * GIB, 16 * MIB,
+     "memory for the token-reuse table, shared by all workers; the least recently fetched "
+     "token is evicted when full"},
     {"community-id-seed", CONFIG_COUNT, OFF(community_id_seed), 0, 65535, 0,
      "seed of the Community ID flow hash"},
     {"stats-interval", CONFIG_SECONDS, OFF(stats_interval), 0, 86400, 60,

@@ -28,6 +28,8 @@ struct ps_config {
     size_t http_body_limit;
     size_t http_decompress_limit;
     size_t ics_max_size;
+    unsigned token_reuse_window;
+    size_t token_reuse_memcap;
     unsigned community_id_seed;
     unsigned stats_interval;
     unsigned snaplen;

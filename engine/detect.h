@@ -67,6 +67,8 @@ void detect_engine_destroy(struct detect_engine *de); /* accepts NULL */
 
 /* Does any rule inspect buffer b? Callers skip building buffers nobody reads. */
 bool detect_engine_uses(const struct detect_engine *de, enum rule_buffer b);
+/* Does any rule use plainsight.token_reuse or plainsight.scanner? */
+bool detect_engine_has_xflow(const struct detect_engine *de);
 /* Does any rule of this protocol exist? */
 bool detect_engine_has_proto(const struct detect_engine *de, enum rule_proto p);
 
@@ -85,16 +87,6 @@ void detect_scan(struct detect_thread *dt, struct detect_state *st, enum rule_bu
 void detect_stream(struct detect_thread *dt, struct detect_state *st, enum rule_buffer b,
                    const uint8_t *data, size_t len);
 
-/* What a rule header and flow keyword are checked against. */
-struct detect_unit {
-    enum rule_proto proto;
-    uint8_t ip_ver;                  /* 4 or 6 */
-    const uint8_t *client, *server; /* 16 bytes each (IPv4 in the first 4) */
-    uint16_t client_port, server_port;
-    bool established;      /* the TCP session saw a handshake or was picked up midstream */
-    bool redirect_upgrade; /* http.redirect_upgrade holds for this transaction */
-};
-
 struct detect_alert {
     const struct rule *rule;
     /* The secret the rule's pcre extracted, when it has a `secret` group:
@@ -108,9 +100,31 @@ struct detect_alert {
     enum rule_buffer cause_buffer;
 };
 
+/* What a rule header and flow keyword are checked against. */
+struct detect_unit {
+    enum rule_proto proto;
+    uint8_t ip_ver;                  /* 4 or 6 */
+    const uint8_t *client, *server; /* 16 bytes each (IPv4 in the first 4) */
+    uint16_t client_port, server_port;
+    bool established;      /* the TCP session saw a handshake or was picked up midstream */
+    bool redirect_upgrade; /* http.redirect_upgrade holds for this transaction */
+    /* Cross-flow facts (plainsight.token_reuse, plainsight.scanner): asked
+     * at most once per unit, after the first pass, when a rule found a
+     * secret in the request target (http.uri / http.uri.raw) and some rule
+     * needs them; `cause` is that rule's alert. Returns DETECT_XF_* bits.
+     * NULL: such rules never hold. */
+    unsigned (*xflow)(void *arg, const struct detect_alert *cause);
+    void *xflow_arg;
+};
+
+#define DETECT_XF_REUSE 0x01u   /* this client is the token's second distinct client */
+#define DETECT_XF_SCANNER 0x02u /* this client matches a mail-scanner fingerprint */
+
+
 /*
  * End the state's streams, then evaluate the candidate rules against unit;
- * rules with plainsight.request_secret are evaluated last. *alerts points at
+ * rules with plainsight.request_secret, plainsight.token_reuse or
+ * plainsight.scanner are evaluated last, with the cause they name. *alerts points at
  * an array of the returned count, ordered by the rules' (priority, sid),
  * valid until the next detect_eval on this thread or detect_state_put.
  */

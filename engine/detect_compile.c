@@ -159,6 +159,8 @@ static int detect_rule_add(struct detect_build *b, const struct rule *r)
     int fast = detect_fast_pick(sp, n);
     unsigned proto = (unsigned)r->proto < DETECT_N_PROTO ? (unsigned)r->proto : 0;
     de->has_proto[proto] = true;
+    if (r->token_reuse || r->scanner)
+        de->has_xflow = true;
     if (fast < 0)
         rc = detect_u32_push(&de->always[proto], &de->n_always[proto], idx);
     else {
@@ -411,6 +413,11 @@ void detect_engine_destroy(struct detect_engine *de)
 bool detect_engine_uses(const struct detect_engine *de, enum rule_buffer b)
 {
     return de != NULL && (unsigned)b < RB_MAX && de->db[b] != NULL;
+}
+
+bool detect_engine_has_xflow(const struct detect_engine *de)
+{
+    return de != NULL && de->has_xflow;
 }
 
 bool detect_engine_has_proto(const struct detect_engine *de, enum rule_proto p)

@@ -9,7 +9,9 @@
  * `<>` accepts both. Rules with plainsight.request_secret go in a second
  * pass, since they hold only when a first-pass alert found a secret in a
  * request buffer (the first such alert, in (priority, sid) order, is
- * their cause).
+ * their cause). So do rules with plainsight.token_reuse or
+ * plainsight.scanner, whose cause is the first alert with a secret in the
+ * request target, and which also need the unit's cross-flow facts.
  */
 #include <stdlib.h>
 
@@ -68,13 +70,42 @@ static void detect_alert_fill(const struct detect_thread *dt, const struct detec
     }
 }
 
-/* Evaluate one rule of the pass; a holding rule appends an alert. */
+/* What second-pass rules hold on: the first first-pass alert with a secret
+ * in a request buffer, the first with one in the request target, and the
+ * cross-flow facts about the latter. */
+struct detect_causes {
+    const struct detect_alert *request, *target;
+    unsigned xflow; /* DETECT_XF_* */
+};
+
+static bool detect_rule_second(const struct rule *r)
+{
+    return r->request_secret || r->token_reuse || r->scanner;
+}
+
+/* The cause a second-pass rule names, or NULL when it cannot hold. */
+static const struct detect_alert *detect_rule_cause(const struct rule *r,
+                                                    const struct detect_causes *pc)
+{
+    if (!r->token_reuse && !r->scanner)
+        return pc->request;
+    if ((r->token_reuse && !(pc->xflow & DETECT_XF_REUSE)) ||
+        (r->scanner && !(pc->xflow & DETECT_XF_SCANNER)))
+        return NULL;
+    return pc->target;
+}
+
+/* Evaluate one rule of the pass (pc NULL: the first); a holding rule
+ * appends an alert. */
 static void detect_eval_rule(struct detect_thread *dt, struct detect_state *st, uint32_t idx,
-                             const struct detect_unit *u, const struct detect_alert *cause,
+                             const struct detect_unit *u, const struct detect_causes *pc,
                              size_t *n)
 {
     const struct detect_rule *dr = &dt->de->rules[idx];
-    if (dr->rule->request_secret != (cause != NULL) || detect_bit_test(st->fired, idx))
+    if (detect_rule_second(dr->rule) != (pc != NULL) || detect_bit_test(st->fired, idx))
+        return;
+    const struct detect_alert *cause = pc != NULL ? detect_rule_cause(dr->rule, pc) : NULL;
+    if (pc != NULL && cause == NULL)
         return;
     if (!detect_rule_holds(st, dr, u))
         return;
@@ -90,15 +121,15 @@ static void detect_eval_rule(struct detect_thread *dt, struct detect_state *st, 
 }
 
 static void detect_eval_pass(struct detect_thread *dt, struct detect_state *st,
-                             const struct detect_unit *u, const struct detect_alert *cause,
+                             const struct detect_unit *u, const struct detect_causes *pc,
                              size_t *n)
 {
     const struct detect_engine *de = dt->de;
     for (uint32_t i = 0; i < st->cand_list.n; i++)
-        detect_eval_rule(dt, st, st->cand_list.v[i], u, cause, n);
+        detect_eval_rule(dt, st, st->cand_list.v[i], u, pc, n);
     if ((unsigned)u->proto < DETECT_N_PROTO)
         for (uint32_t i = 0; i < de->n_always[u->proto]; i++)
-            detect_eval_rule(dt, st, de->always[u->proto][i], u, cause, n);
+            detect_eval_rule(dt, st, de->always[u->proto][i], u, pc, n);
 }
 
 static int detect_alert_cmp(const void *pa, const void *pb)
@@ -126,13 +157,24 @@ size_t detect_eval(struct detect_thread *dt, struct detect_state *st,
     size_t n = 0;
     detect_eval_pass(dt, st, unit, NULL, &n);
     qsort(dt->alerts, n, sizeof(*dt->alerts), detect_alert_cmp);
-    struct detect_alert cause = {0};
-    for (size_t i = 0; i < n && cause.rule == NULL; i++)
-        if (dt->alerts[i].secret_buffer != RB_MAX &&
-            rule_buffer_dir(dt->alerts[i].secret_buffer) == PS_TOSERVER)
-            cause = dt->alerts[i];
-    if (cause.rule != NULL) {
-        detect_eval_pass(dt, st, unit, &cause, &n);
+    /* copies: the second pass appends to and sorts dt->alerts */
+    struct detect_alert request = {0}, target = {0};
+    for (size_t i = 0; i < n; i++) {
+        const struct detect_alert *a = &dt->alerts[i];
+        if (a->secret_buffer == RB_MAX || rule_buffer_dir(a->secret_buffer) != PS_TOSERVER)
+            continue;
+        if (request.rule == NULL)
+            request = *a;
+        if (target.rule == NULL &&
+            (a->secret_buffer == RB_HTTP_URI || a->secret_buffer == RB_HTTP_URI_RAW))
+            target = *a;
+    }
+    struct detect_causes pc = {request.rule != NULL ? &request : NULL,
+                               target.rule != NULL ? &target : NULL, 0};
+    if (pc.target != NULL && dt->de->has_xflow && unit->xflow != NULL)
+        pc.xflow = unit->xflow(unit->xflow_arg, pc.target);
+    if (pc.request != NULL) {
+        detect_eval_pass(dt, st, unit, &pc, &n);
         qsort(dt->alerts, n, sizeof(*dt->alerts), detect_alert_cmp);
     }
     dt->stats.alerts += n;

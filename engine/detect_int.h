@@ -66,6 +66,7 @@ struct detect_engine {
     uint32_t *always[DETECT_N_PROTO]; /* rules with no positive condition */
     uint32_t n_always[DETECT_N_PROTO];
     bool has_proto[DETECT_N_PROTO];
+    bool has_xflow; /* a rule uses plainsight.token_reuse or plainsight.scanner */
 };
 
 /* ---- building (detect_compile.c, detect_expr.c) ---- */

@@ -29,6 +29,7 @@
 #include "hash.h"
 #include "ring.h"
 #include "signals.h"
+#include "token_reuse.h"
 #include "worker.h"
 
 #define BATCH_PKTS 256
@@ -264,6 +265,8 @@ static void dispatch_write_stats(struct dispatch *d, const struct run_stats *rs)
     for (unsigned i = 0; d->nlanes > 1 && i < d->nlanes; i++)
         eve_stats_log_thread(t, d->now, worker_name(d->lanes[i].w), &d->lanes[i].snap);
     eve_stats_log(t, d->now, rs);
+    if (d->ws->xflow != NULL && d->ws->xflow->tr != NULL)
+        token_reuse_log_stats(d->ws->xflow->tr, t, d->now);
     eve_thread_destroy(t);
 }
 

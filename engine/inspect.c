@@ -23,7 +23,8 @@
 #define INSPECT_SECRETS_MAX 32
 
 struct inspect_ctx *inspect_create(const struct detect_engine *de, bool unmask, size_t ics_max,
-                                   struct eve_thread *eve, struct eve_output *out)
+                                   const struct inspect_shared *xs, struct eve_thread *eve,
+                                   struct eve_output *out)
 {
     struct inspect_ctx *ic = calloc(1, sizeof(*ic));
     if (ic == NULL)
@@ -40,6 +41,14 @@ struct inspect_ctx *inspect_create(const struct detect_engine *de, bool unmask, 
         free(ic);
         return NULL;
     }
+    if (xs != NULL && detect_engine_has_xflow(de)) {
+        ic->tr = xs->tr;
+        ic->scanners = xs->scanners;
+        if (ic->scanners != NULL && (ic->scratch = scanner_scratch_create(ic->scanners)) == NULL) {
+            inspect_destroy(ic);
+            return NULL;
+        }
+    }
     return ic;
 }
 
@@ -53,6 +62,7 @@ void inspect_destroy(struct inspect_ctx *ic)
         free(it);
     }
     detect_thread_destroy(ic->dt);
+    scanner_scratch_destroy(ic->scratch);
     free(ic->hdr);
     free(ic);
 }
@@ -180,8 +190,8 @@ static void scan_headers(struct inspect_ctx *ic, struct detect_state *st,
 
 /* --- evaluation and events --- */
 
-static size_t inspect_eval(struct inspect_ctx *ic, const struct flow *f,
-                           const struct http_tx *tx, struct detect_state *st,
+static size_t inspect_eval(struct inspect_ctx *ic, struct flow *f, const struct http_tx *tx,
+                           struct detect_state *st, ps_time_t ts,
                            const struct detect_alert **alerts)
 {
     scan_headers(ic, st, tx);
@@ -196,6 +206,7 @@ static size_t inspect_eval(struct inspect_ctx *ic, const struct flow *f,
         .established = true,
         .redirect_upgrade = http_tx_redirect_upgrade(tx),
     };
+    inspect_xflow_begin(ic, f, tx, ts, &unit);
     ic->st.tx_inspected++;
     return detect_eval(ic->dt, st, &unit, alerts);
 }
@@ -244,7 +255,7 @@ void inspect_http_tx(struct inspect_ctx *ic, struct flow *f, const struct http_t
             ic->st.state_refused++;
     }
     if (st != NULL)
-        n = inspect_eval(ic, f, tx, st, &alerts);
+        n = inspect_eval(ic, f, tx, st, ts, &alerts);
     struct ps_slice secrets[INSPECT_SECRETS_MAX];
     struct inspect_http_obj ho = {.secrets = secrets,
                                   .n_secrets = collect_secrets(alerts, n, secrets)};
@@ -258,8 +269,11 @@ void inspect_http_tx(struct inspect_ctx *ic, struct flow *f, const struct http_t
         struct eve_alert_tx at = {.tx_id = http_tx_id(tx), .app_proto = "http",
                                   .app_key = "http", .app = inspect_http_object(ic, tx, &ho),
                                   .unmask = ic->unmask};
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+            at.context = inspect_xflow_context(ic, &alerts[i]);
             eve_alert_log(ic->eve, f, &alerts[i], &at, ts);
+            json_decref(at.context);
+        }
     }
     if (it != NULL && ic->ics)
         inspect_ics_tx(ic, f, tx, it, &ho, ts);

@@ -19,6 +19,9 @@
 #include "flow.h"
 #include "http.h"
 
+struct token_reuse;
+struct scanner_set;
+
 struct inspect_stats {
     uint64_t alerts;          /* detect.alert */
     uint64_t tx_inspected;    /* transactions evaluated against the rules */
@@ -30,14 +33,23 @@ struct inspect_stats {
     uint64_t components;      /* calendar components evaluated */
     uint64_t cal_malformed;   /* calendars libical found malformed (anomaly raised) */
     uint64_t cal_truncated;   /* calendars longer than --ics-max-size (anomaly raised) */
+    uint64_t token_reuse;     /* tokens this worker found reused (token_reuse.h) */
 };
 
 struct inspect_ctx;
 
+/* Shared by the workers for plainsight.token_reuse / plainsight.scanner;
+ * each may be NULL (those rules then never hold). */
+struct inspect_shared {
+    struct token_reuse *tr;
+    const struct scanner_set *scanners;
+};
+
 /* NULL when out of memory. de may be NULL (no rules); ics_max caps the
- * calendar bytes collected per body (--ics-max-size). */
+ * calendar bytes collected per body (--ics-max-size); xs may be NULL. */
 struct inspect_ctx *inspect_create(const struct detect_engine *de, bool unmask, size_t ics_max,
-                                   struct eve_thread *eve, struct eve_output *out);
+                                   const struct inspect_shared *xs, struct eve_thread *eve,
+                                   struct eve_output *out);
 void inspect_destroy(struct inspect_ctx *ic); /* accepts NULL */
 
 /* Decoded body bytes of tx in direction dir. */

@@ -6,6 +6,8 @@
 #define PS_INSPECT_INT_H
 
 #include "inspect.h"
+#include "scanner.h"
+#include "token_reuse.h"
 
 enum inspect_cal_kind { CAL_UNKNOWN = 0, CAL_YES, CAL_NO };
 
@@ -24,6 +26,16 @@ struct inspect_tx {
     struct inspect_tx *next_free;
 };
 
+/* The cross-flow facts of the transaction being evaluated. */
+struct inspect_xflow {
+    bool asked; /* detect_eval asked: the fields below hold */
+    struct flow *f;
+    const struct http_tx *tx;
+    ps_time_t ts;
+    struct scanner_hit hit;
+    struct token_reuse_result reuse; /* when the table is used */
+};
+
 struct inspect_ctx {
     const struct detect_engine *de;
     struct detect_thread *dt;
@@ -34,6 +46,10 @@ struct inspect_ctx {
     uint8_t *hdr;      /* joined headers for http.header / http.response_header */
     size_t hdr_cap;
     struct inspect_tx *free_tx; /* pool */
+    struct token_reuse *tr;              /* shared by every worker; NULL: not used */
+    const struct scanner_set *scanners;  /* shared, read-only; NULL: none */
+    struct scanner_scratch *scratch;     /* this worker's */
+    struct inspect_xflow xf;
     struct inspect_stats st;
 };
 
@@ -45,6 +61,16 @@ struct inspect_http_obj {
 };
 json_t *inspect_http_object(struct inspect_ctx *ic, const struct http_tx *tx,
                             struct inspect_http_obj *ho);
+
+/* inspect_xflow.c */
+/* Before evaluating tx: reset the facts and let the unit ask for them. */
+void inspect_xflow_begin(struct inspect_ctx *ic, struct flow *f, const struct http_tx *tx,
+                         ps_time_t ts, struct detect_unit *unit);
+/* detect_unit.xflow: match the client's fingerprint, look the token up. */
+unsigned inspect_xflow_query(void *arg, const struct detect_alert *cause);
+/* alert.context members of a plainsight.token_reuse / plainsight.scanner
+ * alert (a new reference), NULL for other alerts. */
+json_t *inspect_xflow_context(const struct inspect_ctx *ic, const struct detect_alert *a);
 
 /* inspect_ics.c */
 void inspect_ics_body(struct inspect_ctx *ic, struct inspect_cal *cal, const struct http_tx *tx,

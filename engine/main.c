@@ -23,6 +23,7 @@
 #include "ruleset.h"
 #include "signals.h"
 #include "stats.h"
+#include "token_reuse.h"
 
 enum exit_code {
     EXIT_OK = 0,
@@ -96,6 +97,8 @@ static void usage(FILE *out)
             "                         an error (default: a warning, and the rule is skipped)\n"
             "      --unmask-secrets   write secrets found in traffic in full (default:\n"
             "                         a short prefix and a hash, in alerts and http events)\n"
+            "      --scanners FILE    add mail-scanner fingerprints (ua NAME REGEX, net NAME\n"
+            "                         CIDR lines) to the shipped scanners.conf; repeat for more\n"
             "\n"
             "  -q, --quiet            no progress line or summary on standard error\n"
             "  -h, --help             this help\n"
@@ -132,6 +135,7 @@ enum {
     OPT_NO_PROMISC,
     OPT_USER,
     OPT_GROUP,
+    OPT_SCANNERS,
     OPT_KNOB = 2000
 };
 
@@ -151,6 +155,7 @@ static struct option *build_long_options(void)
         {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
         {"user", required_argument, NULL, OPT_USER},
         {"group", required_argument, NULL, OPT_GROUP},
+        {"scanners", required_argument, NULL, OPT_SCANNERS},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
     };
@@ -205,7 +210,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         return EXIT_OSERR;
     o->inputs = calloc((size_t)argc, sizeof(*o->inputs));
     o->rules.files = calloc((size_t)argc, sizeof(*o->rules.files));
-    if (o->inputs == NULL || o->rules.files == NULL) {
+    o->rules.scanner_files = calloc((size_t)argc, sizeof(*o->rules.scanner_files));
+    if (o->inputs == NULL || o->rules.files == NULL || o->rules.scanner_files == NULL) {
         free(longopts);
         return EXIT_OSERR;
     }
@@ -232,6 +238,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         case OPT_TEST_RULES: o->test_rules = true; break;
         case OPT_STRICT: o->rules.strict = true; break;
         case OPT_UNMASK: o->unmask_secrets = true; break;
+        case OPT_SCANNERS: o->rules.scanner_files[o->rules.nscanner_files++] = optarg; break;
         case 'h': usage(stdout); rc = EXIT_OK; break;
         case 'V': printf("plainsight %s\n", PS_VERSION); rc = EXIT_OK; break;
         case OPT_EVE_TYPES:
@@ -269,6 +276,11 @@ static int parse_args(int argc, char **argv, struct options *o)
     }
     if (rc < 0 && o->rules.none && o->rules.nfiles > 0) {
         fprintf(stderr, "plainsight: --no-rules and -S contradict each other\n");
+        rc = EXIT_USAGE;
+    }
+    if (rc < 0 && o->rules.none && o->rules.nscanner_files > 0) {
+        fprintf(stderr, "plainsight: --no-rules and --scanners contradict each other "
+                        "(fingerprints serve the cross-flow rules)\n");
         rc = EXIT_USAGE;
     }
     if (rc < 0)
@@ -369,6 +381,11 @@ static int load_rules(const struct options *o, struct ruleset *rules)
     case RULESET_MISSING: return EXIT_NOINPUT;
     case RULESET_NOMEM: return EXIT_OSERR;
     case RULESET_ERRORS:
+        if (failed == 0) { /* only a scanner fingerprint file was bad */
+            fprintf(stderr, "plainsight: scanner fingerprints with errors; fix them "
+                            "(check with --test-rules)\n");
+            return EXIT_CONFIG;
+        }
         fprintf(stderr, "plainsight: %u rule%s with errors; fix or remove %s "
                         "(check with --test-rules)\n", failed, failed == 1 ? "" : "s",
                 failed == 1 ? "it" : "them");
@@ -439,11 +456,24 @@ static int run(struct options *o, struct ruleset *rules)
     eve_output_set_file_names(out, capture_name_cb, cap);
     eve_output_set_in_iface(out, capture_is_live(cap));
     eve_output_set_http_headers(out, o->http_headers);
+    /* cross-flow rules: one token table shared by every worker */
+    struct inspect_shared xs = {.scanners = rules->scanners};
+    if (detect_engine_has_xflow(rules->engine)) {
+        struct token_reuse_config tc = {PS_SECONDS(o->cfg.token_reuse_window),
+                                        o->cfg.token_reuse_memcap};
+        if ((xs.tr = token_reuse_create(&tc)) == NULL) {
+            fprintf(stderr, "plainsight: out of memory for the token-reuse table\n");
+            eve_output_close(out);
+            capture_close(cap);
+            return EXIT_OSERR;
+        }
+    }
     struct worker_setup ws = {.cfg = &o->cfg, .out = out, .rules = rules->engine,
-                              .unmask_secrets = o->unmask_secrets};
+                              .unmask_secrets = o->unmask_secrets, .xflow = &xs};
     struct dispatch *d = dispatch_create(&ws, err, sizeof(err));
     if (d == NULL) {
         fprintf(stderr, "plainsight: %s\n", err);
+        token_reuse_destroy(xs.tr);
         eve_output_close(out);
         capture_close(cap);
         return EXIT_OSERR;
@@ -480,6 +510,7 @@ static int run(struct options *o, struct ruleset *rules)
     dispatch_log_stats(d, cap, &rs);
     dispatch_destroy(d);
     progress_destroy(prog);
+    token_reuse_destroy(xs.tr);
 
     struct eve_output_stats es = eve_output_stats(out);
     if (es.write_errors > 0 || es.too_large > 0) {
@@ -513,5 +544,6 @@ int main(int argc, char **argv)
     ruleset_free(&rules);
     free(o.inputs);
     free(o.rules.files);
+    free(o.rules.scanner_files);
     return rc;
 }

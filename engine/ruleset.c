@@ -95,6 +95,30 @@ static enum ruleset_status ruleset_load_dir(struct rule_set *rs, const char *dir
     return st;
 }
 
+/* The shipped scanners.conf (when present), then each --scanners file. */
+static enum ruleset_status ruleset_load_scanners(struct ruleset *r,
+                                                 const struct ruleset_options *o, FILE *diag)
+{
+    if ((r->scanners = scanner_set_create()) == NULL)
+        return RULESET_NOMEM;
+    enum ruleset_status st = RULESET_OK;
+    char path[4096 + 32];
+    snprintf(path, sizeof(path), "%s/scanners.conf", r->dir);
+    bool shipped = r->dir[0] != '\0' && access(path, R_OK) == 0;
+    for (int i = shipped ? -1 : 0; i < o->nscanner_files; i++) {
+        int rc = scanner_set_load(r->scanners, i < 0 ? path : o->scanner_files[i], diag);
+        if (rc == PS_NOMEM)
+            return RULESET_NOMEM;
+        if (rc == PS_DECLINED)
+            return RULESET_MISSING;
+        if (rc != PS_OK)
+            st = RULESET_ERRORS;
+    }
+    if (st == RULESET_ERRORS)
+        r->scanner_errors = true;
+    return RULESET_OK;
+}
+
 enum ruleset_status ruleset_load(struct ruleset *r, const struct ruleset_options *o, FILE *diag)
 {
     memset(r, 0, sizeof(*r));
@@ -122,7 +146,9 @@ enum ruleset_status ruleset_load(struct ruleset *r, const struct ruleset_options
             return RULESET_ERRORS;
     }
 
-    enum ruleset_status st = RULESET_OK;
+    enum ruleset_status st = ruleset_load_scanners(r, o, diag);
+    if (st != RULESET_OK)
+        return st;
     if (o->nfiles == 0) {
         st = ruleset_load_dir(&r->rules, r->dir, diag);
     } else {
@@ -136,7 +162,7 @@ enum ruleset_status ruleset_load(struct ruleset *r, const struct ruleset_options
     r->engine = detect_engine_build(&r->rules, diag, &r->build);
     if (r->engine == NULL)
         return RULESET_NOMEM;
-    if (r->rules.n_errors > 0 || r->build.rules_failed > 0)
+    if (r->rules.n_errors > 0 || r->build.rules_failed > 0 || r->scanner_errors)
         return RULESET_ERRORS;
     return RULESET_OK;
 }
@@ -144,6 +170,7 @@ enum ruleset_status ruleset_load(struct ruleset *r, const struct ruleset_options
 void ruleset_free(struct ruleset *r)
 {
     detect_engine_destroy(r->engine);
+    scanner_set_destroy(r->scanners);
     rule_set_free(&r->rules);
     memset(r, 0, sizeof(*r));
 }

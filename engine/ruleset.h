@@ -7,7 +7,9 @@
  *   <directory of the binary>/../share/plainsight/rules (an install prefix)
  *   PS_RULES_DIR                                      (the configured install path)
  * -S files replace the shipped rules; the classification file
- * (classification.config) still comes from that directory.
+ * (classification.config) and the mail-scanner fingerprints
+ * (scanners.conf, see scanner.h) still come from that directory; files
+ * given with --scanners add fingerprints to them.
  */
 #ifndef PS_RULESET_H
 #define PS_RULESET_H
@@ -16,18 +18,23 @@
 
 #include "detect.h"
 #include "rule.h"
+#include "scanner.h"
 
 struct ruleset_options {
     const char **files; /* -S, in order; none: the shipped rules */
     int nfiles;
     bool none;          /* --no-rules */
     bool strict;        /* --strict: unsupported keywords are errors */
+    const char **scanner_files; /* --scanners, in order; added to the shipped ones */
+    int nscanner_files;
 };
 
 struct ruleset {
     struct rule_set rules;
     struct detect_engine *engine; /* NULL with --no-rules */
     struct detect_build_stats build;
+    struct scanner_set *scanners; /* NULL with --no-rules */
+    bool scanner_errors;          /* a fingerprint file had bad lines (named on diag) */
     char dir[4096];               /* the shipped directory used, or "" */
 };
 

@@ -55,7 +55,8 @@ struct worker *worker_create(const struct worker_setup *ws, unsigned id)
     w->flows = flow_table_create(&fc, worker_flow_end, w);
     w->eve = eve_thread_create(ws->out);
     if (w->eve != NULL)
-        w->app = app_ctx_create(cfg, ws->rules, ws->unmask_secrets, w->eve, ws->out);
+        w->app = app_ctx_create(cfg, ws->rules, ws->unmask_secrets, ws->xflow, w->eve,
+                                ws->out);
     if (w->flows == NULL || w->eve == NULL || w->app == NULL)
         goto fail;
     w->log_flows = eve_output_wants(ws->out, EVE_FLOW);

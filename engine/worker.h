@@ -9,6 +9,7 @@
 #include "config.h"
 #include "detect.h"
 #include "eve.h"
+#include "inspect.h"
 #include "packet.h"
 #include "stats.h"
 
@@ -20,6 +21,7 @@ struct worker_setup {
     struct eve_output *out;
     const struct detect_engine *rules; /* NULL: no rules */
     bool unmask_secrets;               /* --unmask-secrets */
+    const struct inspect_shared *xflow; /* token table and scanners; NULL: none */
 };
 
 /* NULL when out of memory. id is 0-based; the worker divides the

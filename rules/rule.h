@@ -163,6 +163,11 @@ struct rule {
     bool redirect_upgrade; /* http.redirect_upgrade */
     bool request_secret;   /* plainsight.request_secret: another rule found a secret
                             * in a request buffer of the same transaction */
+    bool token_reuse;      /* plainsight.token_reuse: the secret another rule found in
+                            * the request target (http.uri, http.uri.raw) was just
+                            * requested by a second distinct client (engine/token_reuse.h) */
+    bool scanner;          /* plainsight.scanner: the request target carried such a secret
+                            * and the client matches a mail-scanner fingerprint */
 
     char *file; /* owned; where the rule was read */
     uint32_t line;

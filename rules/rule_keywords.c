@@ -14,7 +14,7 @@
 
 /* The arg of kw_number and kw_flag rows. */
 enum { NUM_SID, NUM_REV, NUM_GID, NUM_PRIORITY, NUM_MIN_LEN };
-enum { FLAG_REDIRECT_UPGRADE, FLAG_REQUEST_SECRET };
+enum { FLAG_REDIRECT_UPGRADE, FLAG_REQUEST_SECRET, FLAG_TOKEN_REUSE, FLAG_SCANNER };
 
 static int kw_msg(struct rule_parser *p, const struct rule_keyword *k, const struct rule_opt *o)
 {
@@ -110,10 +110,12 @@ static int kw_min_entropy(struct rule_parser *p, const struct rule_keyword *k,
 
 static int kw_flag(struct rule_parser *p, const struct rule_keyword *k, const struct rule_opt *o)
 {
-    if (k->arg == FLAG_REDIRECT_UPGRADE)
-        p->r->redirect_upgrade = true;
-    else
-        p->r->request_secret = true;
+    switch (k->arg) {
+    case FLAG_REDIRECT_UPGRADE: p->r->redirect_upgrade = true; break;
+    case FLAG_REQUEST_SECRET: p->r->request_secret = true; break;
+    case FLAG_TOKEN_REUSE: p->r->token_reuse = true; break;
+    default: p->r->scanner = true; break;
+    }
     return PS_OK;
 }
 
@@ -290,6 +292,8 @@ static const struct rule_keyword keywords[] = {
     {"http.redirect_upgrade", kw_flag, KW_NOVALUE | KW_ONCE | KW_HTTP, FLAG_REDIRECT_UPGRADE,
      NULL},
     {"plainsight.request_secret", kw_flag, KW_NOVALUE | KW_ONCE, FLAG_REQUEST_SECRET, NULL},
+    {"plainsight.token_reuse", kw_flag, KW_NOVALUE | KW_ONCE | KW_HTTP, FLAG_TOKEN_REUSE, NULL},
+    {"plainsight.scanner", kw_flag, KW_NOVALUE | KW_ONCE | KW_HTTP, FLAG_SCANNER, NULL},
     STICKY("http.method", RB_HTTP_METHOD, KW_HTTP),
     STICKY("http.uri", RB_HTTP_URI, KW_HTTP),
     STICKY("http.uri.raw", RB_HTTP_URI_RAW, KW_HTTP),
@@ -547,9 +551,10 @@ int rule_keywords_finish(struct rule_parser *p)
         rule_error(p, 0, "sid", 3, "rule has no sid; add sid:NUMBER; (unique per gid)");
         return PS_ERR;
     }
-    if (r->n_matches == 0 && !r->redirect_upgrade) {
+    if (r->n_matches == 0 && !r->redirect_upgrade && !r->token_reuse && !r->scanner) {
         rule_error(p, 0, "rule", 4,
-                   "rule has nothing to match; add a content, a pcre or http.redirect_upgrade");
+                   "rule has nothing to match; add a content, a pcre, http.redirect_upgrade, "
+                   "plainsight.token_reuse or plainsight.scanner");
         return PS_ERR;
     }
     if (rule_direction_check(p) != PS_OK)

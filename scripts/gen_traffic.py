@@ -24,7 +24,10 @@ Truth field notes:
                            With --calendars, also every alert the planted
                            calendars must raise (rules/meeting.rules): the same
                            record with where "calendar" and the component's uid;
-                           see gentraffic/calendars.py
+                           see gentraffic/calendars.py. With --reuse, also the
+                           cross-flow and header alerts (gentraffic/reuse.py): a
+                           token-reuse record names its "clients" (scanner, user);
+                           header and calendar records have secret null
 
 Examples:
   gen_traffic.py --seed 1 --sessions 50 --out small.pcap
@@ -32,6 +35,7 @@ Examples:
   gen_traffic.py --seed 3 --sessions 40 --linktype sll2 --frag 5 --reorder 3 --out x.pcap
   gen_traffic.py --seed 11 --sessions 300 --secrets 20 --out planted.pcap
   gen_traffic.py --seed 11 --sessions 300 --calendars 10 --out calendars.pcap
+  gen_traffic.py --seed 11 --sessions 400 --rate 4 --reuse 10 --out reuse.pcap
 """
 
 import argparse
@@ -44,6 +48,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from gentraffic.calendars import CalendarPlanter  # noqa: E402
 from gentraffic.packet import LINKTYPES  # noqa: E402
+from gentraffic.reuse import ReusePlanter  # noqa: E402
 from gentraffic.scheduler import Generator  # noqa: E402
 from gentraffic.secrets import Planter  # noqa: E402
 
@@ -133,6 +138,12 @@ def build_parser():
                         "fetch (text/calendar, 1-10 invitations leaking meeting passcodes or "
                         "look-alikes) or a CalDAV PUT upload; expected alerts listed in the "
                         "truth's secrets (default 0)")
+    p.add_argument("--reuse", type=percent, default=0, metavar="PCT",
+                   help="percent of sessions given a cross-flow plant: a sign-in link fetched "
+                        "by a mail scanner and later by the user, fetched twice by one client, "
+                        "POSTed by a scanner; an HSTS or Public-Key-Pins header; a calendar "
+                        "with a role-mailbox organizer or attendee; expected alerts in the "
+                        "truth's secrets (default 0)")
     p.add_argument("--quiet", action="store_true", help="no summary on stderr")
     return p
 
@@ -143,6 +154,16 @@ def _with_calendars(secrets, calendars):
     def plant(rng, plan, flow):
         recs = secrets(rng, plan, flow) if secrets is not None else []
         return recs + calendars(rng, plan, flow, {r["tx_id"] for r in recs})
+    return plant
+
+
+def _with_reuse(reuse, others):
+    """The reuse planter first; a session it takes is left alone by the others."""
+    def plant(rng, plan, flow):
+        recs = reuse(rng, plan, flow)
+        if recs is not None:
+            return recs
+        return others(rng, plan, flow) if others is not None else []
     return plant
 
 
@@ -164,7 +185,8 @@ def main(argv=None):
         base = o.out[:-5] if o.out.endswith(".pcap") else o.out
         truth_path = base + ".truth.json"
     args = {k: v for k, v in sorted(vars(o).items())
-            if k not in ("out", "truth", "quiet", "start_us") and (k != "calendars" or v)}
+            if k not in ("out", "truth", "quiet", "start_us") and
+            (k not in ("calendars", "reuse") or v)}
     args["start_time"] = datetime.datetime.fromtimestamp(
         o.start_us / 1e6, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     t0 = time.time()
@@ -172,6 +194,8 @@ def main(argv=None):
         plant = Planter(o.seed, o.secrets) if o.secrets else None
         if o.calendars:
             plant = _with_calendars(plant, CalendarPlanter(o.seed, o.calendars))
+        if o.reuse:
+            plant = _with_reuse(ReusePlanter(o.seed, o.reuse), plant)
         truth, size = Generator(o, args, plant).run(o.out, truth_path)
     except OSError as e:
         print(f"gen_traffic: {e}", file=sys.stderr)

@@ -60,6 +60,7 @@ class Generator:
             elif r < o.qinq + o.vlan:
                 vlans = [rng.choice(VLAN_IDS)]
         plan = self.planner.plan_session(rng, site, start_us)
+        plan.start_us = start_us
         flow = {
             "proto": "TCP", "ip_v": ip_v, "src_ip": client.ip, "src_port": cport,
             "dest_ip": server_ip, "dest_port": site.port, "vlan": vlans,
@@ -76,7 +77,8 @@ class Generator:
         hops = rng.randrange(4, 22)
         server_ttl = rng.choice([64, 64, 128, 255]) - hops
         client_ttl = client.ttl - rng.randrange(0, 2)
-        sess = Session(rng, self.linktype, links, client.ip, cport, server_ip, site.port,
+        # a planter may move the session to another client address (--reuse)
+        sess = Session(rng, self.linktype, links, flow["src_ip"], cport, server_ip, site.port,
                        (client_ttl, server_ttl), start_us, writes, not plan.midstream,
                        o.reorder, o.retransmit, o.frag)
         self.flows.append(flow)

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Compare a run's alerts with the secrets a generated capture's ground truth
-lists (gen_traffic.py --secrets): every planted secret must alert exactly once
-with its sid on its transaction, and nothing else may alert.
+lists (gen_traffic.py --secrets, --calendars, --reuse): every planted secret
+must alert exactly once with its sid on its transaction, and nothing else may
+alert. A token-reuse alert (sid 4400001, a truth record with "clients") is
+matched by what it is, not where: its sid, secret and client addresses in
+order of first fetch, since the transaction that completes the client set
+can differ between runs with several threads (engine/token_reuse.h).
 
 usage: check_alerts.py EVE.json TRUTH.json
 
@@ -27,7 +31,12 @@ def alert_secret(alert):
 
 
 def alert_key(ev):
-    """(client, client port, server, server port, tx_id, sid, secret)."""
+    """(client, client port, server, server port, tx_id, sid, secret), or for
+    a token-reuse alert ("reuse", sid, secret, client addresses)."""
+    reuse = (ev["alert"].get("context") or {}).get("token_reuse")
+    if reuse is not None:
+        return ("reuse", ev["alert"]["signature_id"], alert_secret(ev["alert"]),
+                tuple(_norm(c["ip"]) for c in reuse["clients"]))
     fl = ev.get("flow") or {}
     if "src_port" in fl:  # the alert's flow object is in flow orientation
         c, cp, s, sp = fl["src_ip"], fl["src_port"], fl["dest_ip"], fl["dest_port"]
@@ -44,6 +53,9 @@ def compare(events, truth):
     want = collections.Counter()
     for s in truth["secrets"]:
         fl = s["flow"]
+        if "clients" in s:
+            want[("reuse", s["sid"], s["secret"], tuple(_norm(c) for c in s["clients"]))] += 1
+            continue
         want[(_norm(fl["src_ip"]), fl["src_port"], _norm(fl["dest_ip"]), fl["dest_port"],
               s["tx_id"], s["sid"], s["secret"])] += 1
     got = collections.Counter(alert_key(ev) for ev in events if ev.get("event_type") == "alert")
@@ -58,10 +70,12 @@ def main():
     with open(sys.argv[1]) as f:
         events = [json.loads(line) for line in f]
     want, got, extra, missing = compare(events, truth)
-    by_sid = collections.Counter(k[5] for k in got.elements())
+    by_sid = collections.Counter(k[1] if k[0] == "reuse" else k[5] for k in got.elements())
     print(f"planted secrets: {sum(want.values())}; alerts: {sum(got.values())} "
           f"over {len(by_sid)} signatures; unexpected: {sum(extra.values())}; "
           f"missing: {sum(missing.values())}")
+    for sid, n in sorted(by_sid.items()):
+        print(f"  sid {sid}: {n} alerts (truth {sum(1 for s in truth['secrets'] if s['sid'] == sid)})")
     for k in list(extra)[:5]:
         print("  unexpected:", k)
     for k in list(missing)[:5]:

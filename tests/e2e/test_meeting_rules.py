@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "rules"))
 
 RULES = os.path.join(ROOT, "rules", "meeting.rules")
+ROLE_RULES = os.path.join(ROOT, "rules", "calendar.rules")
 HTTP_RULES = os.path.join(ROOT, "rules", "plainsight.rules")
 VECTORS = os.path.join(ROOT, "tests", "rules", "ics_vectors.json")
 
@@ -46,7 +47,7 @@ def calendar_vectors_alert_as_expected():
     pcap = os.path.join(WORK, "ics-vectors.pcap")
     calendars.write_capture(pcap, cals, labels, 1)
     got = collections.defaultdict(dict)
-    for ev in _alerts(pcap, "ics-vectors"):
+    for ev in _alerts(pcap, "ics-vectors", RULES, ROLE_RULES):
         ctx = ev["alert"]["context"]
         got[ctx.get("uid")][ev["alert"]["signature_id"]] = ctx.get("secret")
     failures = []

@@ -47,6 +47,11 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import check_rules as base  # noqa: E402
 
 RULES = os.path.join(ROOT, "rules", "meeting.rules")
+# Role-mailbox rules (alert ics too): checked on the vectors and, as must-not-
+# alert, on the corpus and the planted calendars, none of which name a role.
+ROLE_RULES = os.path.join(ROOT, "rules", "calendar.rules")
+ROLE_SID_RANGE = (4400020, 4400029)
+ROLE_KINDS = ("d5", "d6")
 VECTORS = os.path.join(HERE, "ics_vectors.json")
 ICS_BUFFERS = ("ics.summary", "ics.description", "ics.location", "ics.url", "ics.organizer",
                "ics.attendee", "ics.comment", "ics.conference", "ics.text")
@@ -366,25 +371,29 @@ def python_alerts(rules, calendars):
 
 # --- checks -----------------------------------------------------------------------------------------
 
-def check_patterns(rules, classes):
+def check_patterns(rules, classes, role=False):
+    """role: the role-mailbox rules (calendar.rules), which report no secret."""
     problems = []
     seen = set()
+    sid_range = ROLE_SID_RANGE if role else SID_RANGE
+    classtype, family = ("role-mailbox", "role_mailbox") if role else \
+        ("meeting-secret", "meeting_secret")
     for r in rules:
         if r.sid in seen:
             problems.append(f"sid {r.sid} used twice")
         seen.add(r.sid)
-        if not SID_RANGE[0] <= r.sid <= SID_RANGE[1]:
-            problems.append(f"sid {r.sid} outside {SID_RANGE}")
+        if not sid_range[0] <= r.sid <= sid_range[1]:
+            problems.append(f"sid {r.sid} outside {sid_range}")
         if r.header[:2] != ["alert", "ics"]:
             problems.append(f"sid {r.sid}: not an `alert ics` rule")
-        if r.classtype != "meeting-secret" or r.classtype not in classes:
+        if r.classtype != classtype or r.classtype not in classes:
             problems.append(f"sid {r.sid}: classtype {r.classtype}")
-        if r.meta.get("family") != ["meeting_secret"] or r.kind not in KINDS or \
+        if r.meta.get("family") != [family] or r.kind not in (ROLE_KINDS if role else KINDS) or \
                 (r.meta.get("severity") or [""])[0] not in ("high", "medium", "low"):
             problems.append(f"sid {r.sid}: metadata {r.meta}")
         if not r.msg.startswith("PLAINSIGHT "):
             problems.append(f"sid {r.sid}: msg does not start with PLAINSIGHT")
-        if sum(1 for c in r.conds if c["kind"] == "pcre" and c["secret"]) != 1:
+        if sum(1 for c in r.conds if c["kind"] == "pcre" and c["secret"]) != (0 if role else 1):
             problems.append(f"sid {r.sid}: needs exactly one pcre with a secret group")
         for c in r.conds:
             if c["buffer"] not in ICS_BUFFERS:
@@ -517,11 +526,13 @@ def main():
 def run(rules_path=RULES, vectors_path=VECTORS, seed=1, components=1500, sessions=300,
         min_precision=0.99, min_recall=0.98, out=sys.stdout):
     rules = load_rules(rules_path)
+    role = load_rules(ROLE_RULES) if rules_path == RULES else []
     problems = check_patterns(rules, base.load_classes())
+    problems += check_patterns(role, base.load_classes(), role=True)
     problems += check_generator_table(rules)
     with open(vectors_path) as f:
         vectors = json.load(f)["vectors"]
-    problems += check_vectors(rules, vectors)
+    problems += check_vectors(rules + role, vectors)
     print(f"{len(rules)} ics rules, {len(vectors)} calendar vectors; PCRE engine: "
           f"{type(base.PCRE).__name__}, Hyperscan: {'yes' if base.HS else 'not installed'}",
           file=out)
@@ -532,6 +543,9 @@ def run(rules_path=RULES, vectors_path=VECTORS, seed=1, components=1500, session
         print(f"labelled corpus (seed {seed}, {components} components):", file=out)
         print(format_table(table), file=out)
         problems += failures(table, min_precision, min_recall)
+        stray = python_alerts(role, cals) if role else {}
+        if stray:
+            problems.append(f"role-mailbox rules fire on the corpus: {list(stray)[:3]}")
     if sessions:
         p, ncal, nrec = check_planted(rules, seed, sessions, 10)
         print(f"planted calendars (--calendars 10, {sessions} sessions): {ncal} calendars, "

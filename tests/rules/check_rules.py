@@ -20,7 +20,12 @@ The model: a rule holds when each of its conditions holds (contents with
 nocase/startswith/endswith/negation, pcres) on present, non-empty buffers;
 the pcre with a `secret` group yields the first match whose secret passes
 min_len, min_entropy and the placeholder test; family C holds when the
-response is a redirect upgrade and a request-side rule found a secret.
+response is a redirect upgrade and a request-side rule found a secret;
+plainsight.scanner holds when a rule found a secret in the request target
+and the User-Agent matches a `ua` line of rules/scanners.conf (the vectors'
+client address is in no `net` range); plainsight.token_reuse never holds on
+one transaction (tests/e2e/test_token_reuse.py covers it), so its rule needs
+only a negative vector here.
 Python 3.9+, standard library only.
 """
 import argparse
@@ -38,9 +43,13 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 RULES = os.path.join(ROOT, "rules", "plainsight.rules")
 CLASSES = os.path.join(ROOT, "rules", "classification.config")
 VECTORS = os.path.join(HERE, "vectors.json")
+SCANNERS = os.path.join(ROOT, "rules", "scanners.conf")
 
-REQUEST_BUFFERS = {"http.uri.raw", "http.host", "http.uri", "http.header", "http.method"}
+REQUEST_BUFFERS = {"http.uri.raw", "http.host", "http.uri", "http.header", "http.method",
+                   "http.user_agent"}
+TARGET_BUFFERS = {"http.uri.raw", "http.uri"}
 BODY_BUFFERS = {"file.data", "http.response_body"}
+RESPONSE_BUFFERS = {"http.response_header", "http.location", "http.stat_code"}
 
 
 # --- PCRE2 and Hyperscan through ctypes ---------------------------------------
@@ -191,6 +200,7 @@ class Rule:
         self.min_len = 0
         self.min_entropy = 0.0
         self.redirect_upgrade = self.request_secret = False
+        self.token_reuse = self.scanner = False
         self.flow = ""
         head, _, body = line.partition("(")
         self.header = head.split()
@@ -199,7 +209,8 @@ class Rule:
             key, _, val = opt.partition(":")
             key = key.strip()
             if key in ("http.host", "http.uri.raw", "http.uri", "file.data", "http.response_body",
-                       "http.header", "http.method", "http.location", "http.stat_code"):
+                       "http.header", "http.method", "http.location", "http.stat_code",
+                       "http.response_header", "http.user_agent"):
                 buf = "file.data" if key == "http.response_body" else key
             elif key == "content":
                 neg = val.strip().startswith("!")
@@ -225,6 +236,10 @@ class Rule:
                 self.redirect_upgrade = True
             elif key == "plainsight.request_secret":
                 self.request_secret = True
+            elif key == "plainsight.token_reuse":
+                self.token_reuse = True
+            elif key == "plainsight.scanner":
+                self.scanner = True
             elif key == "flow":
                 self.flow = val.strip()
             elif key == "metadata":
@@ -239,6 +254,10 @@ class Rule:
             else:
                 raise ValueError(f"line {lineno}: option {key!r} is not modelled")
         self.to_client = "to_client" in self.flow
+
+    @property
+    def second_pass(self):
+        return self.request_secret or self.redirect_upgrade or self.token_reuse or self.scanner
 
     @property
     def secret_buffer(self):
@@ -345,13 +364,51 @@ def redirect_upgrade(tx):
             and _decoded_target(path) == _decoded_target(tx["uri"]))
 
 
+def response_header_buffer(tx):
+    """"Name: value\r\n" per response header, as the engine joins them (the
+    ones the vector's test capture writes, test_rules.py _response)."""
+    hdrs = [("Date", "Tue, 14 May 2024 09:00:00 GMT"), ("Server", "nginx")]
+    if tx.get("content_type"):
+        hdrs.append(("Content-Type", tx["content_type"]))
+    hdrs += [tuple(h) for h in tx.get("response_headers", [])]
+    if tx.get("location"):
+        hdrs.append(("Location", tx["location"]))
+    return "".join(f"{k}: {v}\r\n" for k, v in hdrs).encode()
+
+
+def request_header(tx, name):
+    for k, v in tx.get("request_headers", []):
+        if k.lower() == name:
+            return v
+    return ""
+
+
 def buffers(tx):
     host = tx["host"].lower()
     if host.count(":") == 1:
         host = host.split(":")[0]
     body = tx.get("response_body") or ""
     return {"http.host": host.encode(), "http.uri.raw": tx["uri"].encode(),
+            "http.method": tx.get("method", "GET").encode(),
+            "http.user_agent": request_header(tx, "user-agent").encode(),
+            "http.response_header": response_header_buffer(tx),
             "file.data": body.encode() if isinstance(body, str) else body}
+
+
+_SCANNER_UA = None
+
+
+def scanner_agent(ua):
+    """Does ua match a `ua` line of rules/scanners.conf (caseless, unanchored)?"""
+    global _SCANNER_UA
+    if _SCANNER_UA is None:
+        _SCANNER_UA = []
+        with open(SCANNERS) as f:
+            for line in f:
+                parts = line.split(None, 2)
+                if len(parts) == 3 and parts[0] == "ua":
+                    _SCANNER_UA.append(PCRE.compile(parts[2].strip(), "i"))
+    return bool(ua) and any(next(m(ua.encode()), None) is not None for m in _SCANNER_UA)
 
 
 def _cond_holds(c, data):
@@ -377,9 +434,9 @@ def evaluate(rules, tx):
     """[(sid, secret or None)] for one transaction (dict shaped like a vector)."""
     bufs = buffers(tx)
     fired = []
-    request_secret = False
+    request_secret = target_secret = False
     for r in rules:
-        if r.request_secret or r.redirect_upgrade:
+        if r.second_pass:
             continue
         ok = True
         secret = None
@@ -403,12 +460,20 @@ def evaluate(rules, tx):
             fired.append((r.sid, secret))
             if secret is not None and r.secret_buffer not in BODY_BUFFERS:
                 request_secret = True
+                target_secret |= r.secret_buffer in TARGET_BUFFERS
+    first = list(fired)
     for r in rules:
-        if r.request_secret or r.redirect_upgrade:
-            if (not r.redirect_upgrade or redirect_upgrade(tx)) and \
-                    (not r.request_secret or request_secret):
-                cause = next((s for sid, s in fired if s is not None), None)
-                fired.append((r.sid, cause))
+        if not r.second_pass or r.token_reuse:
+            continue
+        if r.scanner and not (target_secret and scanner_agent(request_header(tx, "user-agent"))):
+            continue
+        if not all(_cond_holds(c, bufs.get(c["buffer"], b"")) and bufs.get(c["buffer"])
+                   for c in r.conds):
+            continue
+        if (not r.redirect_upgrade or redirect_upgrade(tx)) and \
+                (not r.request_secret or request_secret):
+            cause = next((s for sid, s in first if s is not None), None)
+            fired.append((r.sid, cause))
     return fired
 
 
@@ -421,7 +486,7 @@ def check_patterns(rules):
         if r.sid in seen:
             problems.append(f"sid {r.sid} used twice")
         seen.add(r.sid)
-        body = {c["buffer"] in BODY_BUFFERS for c in r.conds}
+        body = {c["buffer"] in BODY_BUFFERS | RESPONSE_BUFFERS for c in r.conds}
         if body and (True in body) != r.to_client:
             problems.append(f"sid {r.sid}: flow {r.flow!r} does not fit its buffers")
         for c in r.conds:
@@ -471,7 +536,7 @@ def check_vectors(rules, vectors):
             for s in v.get("near", []):
                 covered_neg[s] += 1
     for r in rules:
-        if not covered_pos[r.sid]:
+        if not covered_pos[r.sid] and not r.token_reuse:
             problems.append(f"sid {r.sid}: no positive vector")
         if not covered_neg[r.sid]:
             problems.append(f"sid {r.sid}: no negative vector (list it in a negative's 'near')")
@@ -498,7 +563,10 @@ def generated_transactions(seed, sessions, secrets_pct):
         secrets.extend(recs)
         for i, tx in enumerate(plan.specs()):
             txs.append(({"host": tx.host, "uri": tx.uri, "status": tx.status,
-                         "location": tx.location,
+                         "location": tx.location, "method": tx.method,
+                         "content_type": tx.content_type,
+                         "request_headers": [("User-Agent", tx.user_agent or "")],
+                         "response_headers": tx.response_headers,
                          "response_body": tx.entity if tx.has_response_body() else b""},
                         (flow["src_ip"], flow["src_port"], i)))
         return recs

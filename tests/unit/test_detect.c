@@ -532,6 +532,66 @@ Test(detect, request_secret_rules_run_second_with_their_cause)
 
 /* ---- alerts ---- */
 
+/* What a detect_unit.xflow callback saw. */
+struct xf_probe {
+    unsigned calls, bits;
+    char secret[64];
+};
+
+static unsigned xf_answer(void *arg, const struct detect_alert *cause)
+{
+    struct xf_probe *p = arg;
+    p->calls++;
+    snprintf(p->secret, sizeof(p->secret), "%.*s", (int)cause->secret.len,
+             (const char *)cause->secret.ptr);
+    return p->bits;
+}
+
+Test(detect, cross_flow_rules_ask_once_for_a_request_target_secret)
+{
+    struct fx f;
+    fx_load(&f,
+            "alert http any any -> any any (msg:\"tok\"; http.uri; pcre:\"/t=(?P<secret>[0-9a-f]{32})/\"; sid:10;)\n"
+            "alert http any any -> any any (msg:\"ck\"; http.cookie; pcre:\"/s=(?P<secret>[0-9a-f]{32})/\"; sid:14;)\n"
+            "alert http any any -> any any (msg:\"reuse\"; plainsight.token_reuse; sid:20;)\n"
+            "alert http any any -> any any (msg:\"post\"; http.method; content:\"POST\"; "
+            "plainsight.scanner; sid:21;)\n");
+    const char *tok = "7e803e103337deadbeef49560c2be070";
+    char uri[64];
+    snprintf(uri, sizeof(uri), "/x?t=%s", tok);
+    struct xf_probe probe = {0};
+    struct detect_unit u = http_unit();
+    u.xflow = xf_answer;
+    u.xflow_arg = &probe;
+    const struct field get[] = {{RB_HTTP_URI, uri, 0}, {RB_HTTP_METHOD, "GET", 0}};
+    cr_assert_eq(fx_eval_unit(&f, &u, get, 2), 1, "no facts: only the token rule");
+    cr_assert_eq(probe.calls, 1);
+    cr_assert_str_eq(probe.secret, tok);
+
+    probe.bits = DETECT_XF_REUSE | DETECT_XF_SCANNER;
+    cr_assert_eq(fx_eval_unit(&f, &u, get, 2), 2, "reuse holds; scanner needs a POST");
+    cr_assert_eq(probe.calls, 2);
+    cr_assert_eq(fx_alert(&f, 20)->cause, fx_alert(&f, 10)->rule);
+    cr_assert_eq(fx_alert(&f, 20)->cause_buffer, RB_HTTP_URI);
+    const struct field post[] = {{RB_HTTP_URI, uri, 0}, {RB_HTTP_METHOD, "POST", 0}};
+    probe.bits = DETECT_XF_SCANNER;
+    cr_assert_eq(fx_eval_unit(&f, &u, post, 2), 2);
+    cr_assert_not_null(fx_alert(&f, 21));
+    cr_assert_null(fx_alert(&f, 20));
+
+    /* a secret elsewhere in the request is no token-bearing URL: not asked */
+    char cookie[64];
+    snprintf(cookie, sizeof(cookie), "s=%s", tok);
+    const struct field ck[] = {{RB_HTTP_COOKIE, cookie, 0}, {RB_HTTP_METHOD, "POST", 0}};
+    probe.bits = DETECT_XF_REUSE | DETECT_XF_SCANNER;
+    cr_assert_eq(fx_eval_unit(&f, &u, ck, 2), 1);
+    cr_assert_eq(probe.calls, 3, "asked only with a request-target secret");
+    /* without a callback the rules never hold */
+    struct detect_unit plain = http_unit();
+    cr_assert_eq(fx_eval_unit(&f, &plain, post, 2), 1);
+    fx_free(&f);
+}
+
 Test(detect, one_alert_per_rule_per_state_and_ordered)
 {
     struct fx f;

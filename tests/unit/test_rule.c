@@ -1148,7 +1148,24 @@ Test(rule, redirect_upgrade_and_request_secret)
 Test(rule, rule_with_nothing_to_match)
 {
     expect_error(HTTP("flow:established;"), "alert", "rule",
-                 "rule has nothing to match; add a content, a pcre or http.redirect_upgrade");
+                 "rule has nothing to match; add a content, a pcre, http.redirect_upgrade, "
+                 "plainsight.token_reuse or plainsight.scanner");
+}
+
+Test(rule, token_reuse_and_scanner_flags)
+{
+    const struct rule *r = load_ok(HTTP("plainsight.token_reuse;"));
+    cr_assert(r->token_reuse);
+    cr_assert_not(r->scanner);
+    cr_assert_eq(r->n_matches, 0, "token_reuse alone is something to match");
+    r = load_ok(HDR "(msg:\"m\"; sid:2; http.method; content:\"POST\"; plainsight.scanner;)");
+    cr_assert(r->scanner);
+    cr_assert_not(r->token_reuse);
+    cr_assert_not(r->request_secret);
+    expect_error(ICSR("plainsight.scanner; ics.url; content:\"a\";"), "plainsight.scanner",
+                 "plainsight.scanner", "only valid in http rules; this rule is 'alert ics'");
+    expect_error(HTTP("plainsight.token_reuse:yes;"), "plainsight.token_reuse",
+                 "plainsight.token_reuse", "takes no value");
 }
 
 /* ---------- unknown and unsupported keywords, strict mode ---------- */

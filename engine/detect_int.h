@@ -100,7 +100,35 @@ struct detect_build {
     /* pcres the database refused exactly: compiled in prefilter mode */
     const struct rule_match **force;
     size_t n_force;
+    /* compiled-database cache (detect_cache.c) */
+    const char *cache_dir;
+    bool cache_ok;      /* a directory is set and nothing has gone wrong with it */
+    bool cache_checked; /* it exists, is ours and closed to others */
+    bool cache_quiet;
+    unsigned cache_hits, cache_stored;
 };
+
+/* What a database's compile depends on, and its SHA-256 in hex. */
+struct detect_cache_key {
+    uint8_t *p;
+    size_t len, cap;
+    bool nomem;
+    char name[65];
+};
+
+/* PS_OK, PS_DECLINED (no platform: do not cache) or PS_NOMEM. */
+int detect_cache_key_make(struct detect_cache_key *k, const char **exprs,
+                          const unsigned *flags, const unsigned *ids,
+                          const hs_expr_ext_t **exts, unsigned n, unsigned mode);
+void detect_cache_key_free(struct detect_cache_key *k);
+/* PS_OK with *db from a file that matches k in every byte, else
+ * PS_DECLINED (missing, other key, truncated, corrupt). */
+int detect_cache_load(struct detect_build *b, const struct detect_cache_key *k,
+                      hs_database_t **db);
+/* Write db under k, atomically; a failure warns once and turns the cache
+ * off for the build. */
+void detect_cache_store(struct detect_build *b, const struct detect_cache_key *k,
+                        const hs_database_t *db);
 
 /* The rule's conditions as specs. PS_OK, PS_ERR (reported on b->diag: the
  * rule fails) or PS_NOMEM. */

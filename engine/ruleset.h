@@ -22,6 +22,8 @@ struct ruleset_options {
     int nfiles;
     bool none;          /* --no-rules */
     bool strict;        /* --strict: unsupported keywords are errors */
+    const char *cache;  /* --rules-cache: a directory, "none", or NULL for the default */
+    bool quiet;         /* -q: no warning when the cache cannot be used */
 };
 
 struct ruleset {

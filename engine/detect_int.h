@@ -168,8 +168,8 @@ struct detect_state {
     uint32_t present;     /* buffers seen non-empty */
     uint32_t stream_open; /* streams fed since their last flush */
     hs_stream_t *streams[RB_MAX];
-    uint8_t *win[RB_MAX];
-    uint32_t win_len[RB_MAX];
+    uint8_t *win[RB_MAX];      /* 2 * DETECT_CONFIRM_WINDOW bytes; see detect_window() */
+    uint32_t win_len[RB_MAX];  /* bytes in win[]; the window is the last of them */
     uint64_t fed[RB_MAX]; /* bytes of the stream already in the window's history */
     bool dirty; /* a list could not grow: clear the bitsets wholesale */
 };
@@ -203,6 +203,16 @@ static inline void detect_bit_set(uint64_t *bits, uint32_t i)
 static inline void detect_bit_clear(uint64_t *bits, uint32_t i)
 {
     bits[i >> 6] &= ~((uint64_t)1 << (i & 63));
+}
+
+/* The confirmation window of stream b: its last bytes, at most
+ * DETECT_CONFIRM_WINDOW, contiguous; *len 0 when nothing was fed. */
+static inline const uint8_t *detect_window(const struct detect_state *st, unsigned b,
+                                           uint32_t *len)
+{
+    uint32_t n = st->win_len[b];
+    *len = n < DETECT_CONFIRM_WINDOW ? n : DETECT_CONFIRM_WINDOW;
+    return st->win[b] != NULL ? st->win[b] + (n - *len) : NULL;
 }
 
 /* Append v to a state's list; on failure the state is marked dirty (its

@@ -19,6 +19,8 @@
 
 #include "decode.h"
 
+#define CAPTURE_IOBUF (1u << 20)
+
 struct capture {
     char **names;
     unsigned nfiles, cap;
@@ -28,6 +30,7 @@ struct capture {
     uint64_t cur_cnt;     /* packets read from cur */
     int cur_linktype;
     pcap_t *stdin_handle; /* "-", opened during the check */
+    char *iobuf;          /* stdio buffer of the open file, CAPTURE_IOBUF bytes */
     struct capture_stats st;
 };
 
@@ -116,9 +119,16 @@ static pcap_t *capture_open_one(struct capture *c, unsigned idx, enum capture_er
             *why = CAPTURE_ERR_MISSING;
             return NULL;
         }
-        fclose(f);
+        /* bench: one read(2) per MiB instead of per 4 KiB; one file is
+         * open at a time, so they share the buffer */
+        if (c->iobuf != NULL)
+            setvbuf(f, c->iobuf, _IOFBF, CAPTURE_IOBUF);
+        pc = pcap_fopen_offline(f, pcerr);
+        if (pc == NULL)
+            fclose(f);
+    } else {
+        pc = pcap_open_offline(name, pcerr);
     }
-    pc = pcap_open_offline(name, pcerr);
     if (pc == NULL) {
         snprintf(err, errlen, "%s: not a pcap or pcapng capture (%s)", name, pcerr);
         *why = CAPTURE_ERR_NOT_CAPTURE;
@@ -195,6 +205,7 @@ struct capture *capture_open(const char *const *paths, int npaths, const char *b
         return NULL;
     if (bpf != NULL && (c->bpf = strdup(bpf)) == NULL)
         goto fail;
+    c->iobuf = malloc(CAPTURE_IOBUF); /* NULL: stdio's default buffer */
     if (capture_expand(c, paths, npaths, why, err, errlen) != PS_OK)
         goto fail;
 
@@ -227,6 +238,7 @@ void capture_close(struct capture *c)
         free(c->names[i]);
     free(c->names);
     free(c->bpf);
+    free(c->iobuf); /* after pcap_close: the open file used it */
     free(c);
 }
 

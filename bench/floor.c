@@ -16,7 +16,7 @@ int main(int argc, char **argv)
     char errbuf[PCAP_ERRBUF_SIZE];
     uint64_t packets = 0, bytes = 0, sum = 0;
 
-    static char iobuf[1 << 20];
+    static char iobuf[128 * 1024];
     int first = 1, big = 1;
     if (argc > 1 && strcmp(argv[1], "--stdio-default") == 0) {
         big = 0; /* libpcap's own stdio buffer, for comparison */

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hash.h"
 #include "eve_dump.h"
+#include "hash.h"
 
 #define EVE_BUF_FLUSH (192 * 1024)  /* flush a thread's buffer past this */
 #define EVE_LINE_MAX (64u << 20)    /* an event longer than this is dropped */

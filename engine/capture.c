@@ -23,6 +23,8 @@
 
 #include "decode.h"
 
+#define CAPTURE_IOBUF (128u * 1024)
+
 struct capture {
     char **names;
     unsigned nfiles, cap;
@@ -41,6 +43,7 @@ struct capture {
     uint64_t size_total;  /* bytes of all input files; 0 when unknown */
     uint64_t size_done;   /* bytes of the files already read to the end */
     uint64_t cur_size;
+    char *iobuf;          /* stdio buffer of the open file, CAPTURE_IOBUF bytes */
     struct capture_stats st;
 };
 
@@ -209,9 +212,17 @@ static pcap_t *capture_open_one(struct capture *c, unsigned idx, enum capture_er
             *why = CAPTURE_ERR_MISSING;
             return NULL;
         }
-        fclose(f);
+        /* One read(2) per 128 KiB instead of per 4 KiB: less CPU per GB in
+         * bench/ (larger buffers gained nothing: they leave L2). One file
+         * is open at a time, so they all use the same buffer. */
+        if (c->iobuf != NULL)
+            setvbuf(f, c->iobuf, _IOFBF, CAPTURE_IOBUF);
+        pc = pcap_fopen_offline(f, pcerr);
+        if (pc == NULL)
+            fclose(f);
+    } else {
+        pc = capture_open_stdin(c, pcerr);
     }
-    pc = strcmp(name, "-") == 0 ? capture_open_stdin(c, pcerr) : pcap_open_offline(name, pcerr);
     if (pc == NULL) {
         snprintf(err, errlen, "%s: not a pcap or pcapng capture (%s)", name, pcerr);
         *why = CAPTURE_ERR_NOT_CAPTURE;
@@ -277,6 +288,7 @@ struct capture *capture_open(const char *const *paths, int npaths, const char *b
         return NULL;
     if (bpf != NULL && (c->bpf = strdup(bpf)) == NULL)
         goto fail;
+    c->iobuf = malloc(CAPTURE_IOBUF); /* NULL: stdio's default buffer */
     if (capture_expand(c, paths, npaths, why, err, errlen) != PS_OK)
         goto fail;
 
@@ -317,6 +329,7 @@ void capture_close(struct capture *c)
         free(c->names[i]);
     free(c->names);
     free(c->bpf);
+    free(c->iobuf); /* after pcap_close: the open file used it */
     free(c);
 }
 

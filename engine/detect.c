@@ -245,7 +245,8 @@ static bool detect_subject(struct detect_scan *sc)
         return true;
     }
     struct detect_thread *dt = sc->dt;
-    uint32_t wl = sc->st->win_len[sc->buf];
+    uint32_t wl;
+    const uint8_t *win = detect_window(sc->st, sc->buf, &wl);
     size_t need = (size_t)wl + sc->len;
     if (need > dt->subject_cap) {
         size_t cap = dt->subject_cap ? dt->subject_cap : 8192;
@@ -260,7 +261,7 @@ static bool detect_subject(struct detect_scan *sc)
         dt->subject_cap = cap;
     }
     if (wl > 0)
-        memcpy(dt->subject, sc->st->win[sc->buf], wl);
+        memcpy(dt->subject, win, wl);
     if (sc->len > 0)
         memcpy(dt->subject + wl, sc->data, sc->len);
     sc->subj = need > 0 ? dt->subject : (const uint8_t *)"";
@@ -323,7 +324,9 @@ static enum detect_verdict detect_confirm(struct detect_scan *sc, const struct d
     dt->stats.confirms++;
     /* A (anchored) means the start of the stream, which must still be in
      * the window */
-    bool lost_start = sc->stream && p->anchored && st->fed[sc->buf] != st->win_len[sc->buf];
+    uint32_t wl;
+    detect_window(st, sc->buf, &wl);
+    bool lost_start = sc->stream && p->anchored && st->fed[sc->buf] != wl;
     if (lost_start || !detect_subject(sc)) {
         dt->stats.confirm_failed++;
         return DETECT_FAILED;
@@ -424,12 +427,16 @@ static void detect_pending_run(struct detect_scan *sc)
 
 /* ---- scanning ---- */
 
+/* The window lives in a buffer twice its size: chunks are appended, and
+ * only when the buffer is full is the window slid back to the front, so a
+ * body byte is copied about twice, not once per chunk it stays for (a
+ * shift per chunk cost three copies of every body byte). */
 static void detect_window_push(struct detect_thread *dt, struct detect_state *st,
                                enum rule_buffer b, const uint8_t *data, size_t len)
 {
     const size_t w = DETECT_CONFIRM_WINDOW;
     st->fed[b] += len;
-    if (st->win[b] == NULL && (st->win[b] = malloc(w)) == NULL) {
+    if (st->win[b] == NULL && (st->win[b] = malloc(2 * w)) == NULL) {
         dt->stats.errors++;
         return;
     }
@@ -438,10 +445,14 @@ static void detect_window_push(struct detect_thread *dt, struct detect_state *st
         st->win_len[b] = (uint32_t)w;
         return;
     }
-    size_t keep = PS_MIN((size_t)st->win_len[b], w - len);
-    memmove(st->win[b], st->win[b] + st->win_len[b] - keep, keep);
-    memcpy(st->win[b] + keep, data, len);
-    st->win_len[b] = (uint32_t)(keep + len);
+    if (st->win_len[b] + len > 2 * w) {
+        uint32_t keep;
+        const uint8_t *cur = detect_window(st, b, &keep);
+        memmove(st->win[b], cur, keep);
+        st->win_len[b] = keep;
+    }
+    memcpy(st->win[b] + st->win_len[b], data, len);
+    st->win_len[b] += (uint32_t)len;
 }
 
 static void detect_scan_block(struct detect_thread *dt, struct detect_state *st, enum rule_buffer b,

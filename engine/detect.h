@@ -52,7 +52,19 @@ struct detect_build_stats {
     unsigned rules_loaded; /* compiled into the engine */
     unsigned rules_failed; /* refused by Hyperscan or PCRE2 (named on diag) */
     unsigned prefiltered;  /* pcre compiled in prefilter mode, PCRE2 confirming */
+    unsigned cache_hits;   /* databases read from the cache */
+    unsigned cache_stored; /* databases compiled and written to the cache */
 };
+
+/* Where compiled databases are kept between runs (detect_cache.c). */
+struct detect_cache_config {
+    const char *dir; /* NULL: no cache */
+    bool quiet;      /* no warning on diag when the directory cannot be used */
+};
+
+/* $XDG_CACHE_HOME/plainsight, else $HOME/.cache/plainsight; false when
+ * neither variable holds an absolute path. */
+bool detect_cache_default_dir(char *out, size_t len);
 
 /*
  * Compile every rule of rs. A rule whose pattern Hyperscan refuses even in
@@ -63,6 +75,13 @@ struct detect_build_stats {
  */
 struct detect_engine *detect_engine_build(const struct rule_set *rs, FILE *diag,
                                           struct detect_build_stats *st);
+/* The same, reading each buffer's database from the cache when a file
+ * made from the same expressions, Hyperscan and CPU is there, and writing
+ * the ones it compiles. An unusable cache warns once (unless quiet) and
+ * the rules are compiled. cache NULL: as detect_engine_build. */
+struct detect_engine *detect_engine_build_cached(const struct rule_set *rs, FILE *diag,
+                                                 const struct detect_cache_config *cache,
+                                                 struct detect_build_stats *st);
 void detect_engine_destroy(struct detect_engine *de); /* accepts NULL */
 
 /* Does any rule inspect buffer b? Callers skip building buffers nobody reads. */

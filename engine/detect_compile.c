@@ -235,10 +235,30 @@ static int detect_build_databases(struct detect_build *b, uint32_t *bad)
         }
         if (n == 0)
             continue;
+        struct detect_cache_key key = {0};
+        bool cached = false;
+        if (b->cache_ok) {
+            int kr = detect_cache_key_make(&key, exprs, flags, ids, exts, n, detect_mode(buf));
+            if (kr == PS_NOMEM) {
+                rc = PS_NOMEM;
+                break;
+            }
+            cached = kr == PS_OK;
+        }
+        if (cached && detect_cache_load(b, &key, &de->db[buf]) == PS_OK) {
+            b->cache_hits++;
+            detect_cache_key_free(&key);
+            continue;
+        }
         hs_compile_error_t *err = NULL;
         if (hs_compile_ext_multi(exprs, flags, ids, exts, n, detect_mode(buf), NULL, &de->db[buf],
-                                 &err) == HS_SUCCESS)
+                                 &err) == HS_SUCCESS) {
+            if (cached)
+                detect_cache_store(b, &key, de->db[buf]);
+            detect_cache_key_free(&key);
             continue;
+        }
+        detect_cache_key_free(&key);
         snprintf(b->msg, sizeof(b->msg), "%s", err != NULL ? err->message : "refused");
         if (err != NULL && err->expression >= 0 && (unsigned)err->expression < n) {
             *bad = ids[err->expression];
@@ -334,9 +354,21 @@ static int detect_build_once(struct detect_build *b, uint32_t *bad)
 struct detect_engine *detect_engine_build(const struct rule_set *rs, FILE *diag,
                                           struct detect_build_stats *st)
 {
+    return detect_engine_build_cached(rs, diag, NULL, st);
+}
+
+struct detect_engine *detect_engine_build_cached(const struct rule_set *rs, FILE *diag,
+                                                 const struct detect_cache_config *cache,
+                                                 struct detect_build_stats *st)
+{
     struct detect_build b = {.rs = rs, .diag = diag};
     if (rs == NULL)
         return NULL;
+    if (cache != NULL && cache->dir != NULL && cache->dir[0] != '\0') {
+        b.cache_dir = cache->dir;
+        b.cache_ok = true;
+        b.cache_quiet = cache->quiet;
+    }
     b.excluded = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(*b.excluded));
     if (b.excluded == NULL)
         goto nomem;
@@ -377,7 +409,8 @@ struct detect_engine *detect_engine_build(const struct rule_set *rs, FILE *diag,
             if (de->patterns[de->rules[i].conds[c].pattern].confirm)
                 de->patterns[de->rules[i].conds[c].pattern].rule = de->rules[i].rule;
     if (st != NULL)
-        *st = (struct detect_build_stats){de->n_rules, b.failed, prefiltered};
+        *st = (struct detect_build_stats){de->n_rules, b.failed, prefiltered, b.cache_hits,
+                                          b.cache_stored};
     free(b.excluded);
     free(b.force);
     return de;

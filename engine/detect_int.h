@@ -101,7 +101,35 @@ struct detect_build {
     /* pcres the database refused exactly: compiled in prefilter mode */
     const struct rule_match **force;
     size_t n_force;
+    /* compiled-database cache (detect_cache.c) */
+    const char *cache_dir;
+    bool cache_ok;      /* a directory is set and nothing has gone wrong with it */
+    bool cache_checked; /* it exists, is ours and closed to others */
+    bool cache_quiet;
+    unsigned cache_hits, cache_stored;
 };
+
+/* What a database's compile depends on, and its SHA-256 in hex. */
+struct detect_cache_key {
+    uint8_t *p;
+    size_t len, cap;
+    bool nomem;
+    char name[65];
+};
+
+/* PS_OK, PS_DECLINED (no platform: do not cache) or PS_NOMEM. */
+int detect_cache_key_make(struct detect_cache_key *k, const char **exprs,
+                          const unsigned *flags, const unsigned *ids,
+                          const hs_expr_ext_t **exts, unsigned n, unsigned mode);
+void detect_cache_key_free(struct detect_cache_key *k);
+/* PS_OK with *db from a file that matches k in every byte, else
+ * PS_DECLINED (missing, other key, truncated, corrupt). */
+int detect_cache_load(struct detect_build *b, const struct detect_cache_key *k,
+                      hs_database_t **db);
+/* Write db under k, atomically; a failure warns once and turns the cache
+ * off for the build. */
+void detect_cache_store(struct detect_build *b, const struct detect_cache_key *k,
+                        const hs_database_t *db);
 
 /* The rule's conditions as specs. PS_OK, PS_ERR (reported on b->diag: the
  * rule fails) or PS_NOMEM. */
@@ -141,8 +169,8 @@ struct detect_state {
     uint32_t present;     /* buffers seen non-empty */
     uint32_t stream_open; /* streams fed since their last flush */
     hs_stream_t *streams[RB_MAX];
-    uint8_t *win[RB_MAX];
-    uint32_t win_len[RB_MAX];
+    uint8_t *win[RB_MAX];      /* 2 * DETECT_CONFIRM_WINDOW bytes; see detect_window() */
+    uint32_t win_len[RB_MAX];  /* bytes in win[]; the window is the last of them */
     uint64_t fed[RB_MAX]; /* bytes of the stream already in the window's history */
     bool dirty; /* a list could not grow: clear the bitsets wholesale */
 };
@@ -176,6 +204,16 @@ static inline void detect_bit_set(uint64_t *bits, uint32_t i)
 static inline void detect_bit_clear(uint64_t *bits, uint32_t i)
 {
     bits[i >> 6] &= ~((uint64_t)1 << (i & 63));
+}
+
+/* The confirmation window of stream b: its last bytes, at most
+ * DETECT_CONFIRM_WINDOW, contiguous; *len 0 when nothing was fed. */
+static inline const uint8_t *detect_window(const struct detect_state *st, unsigned b,
+                                           uint32_t *len)
+{
+    uint32_t n = st->win_len[b];
+    *len = n < DETECT_CONFIRM_WINDOW ? n : DETECT_CONFIRM_WINDOW;
+    return st->win[b] != NULL ? st->win[b] + (n - *len) : NULL;
 }
 
 /* Append v to a state's list; on failure the state is marked dirty (its

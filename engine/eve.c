@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "eve_dump.h"
 #include "hash.h"
 
 #define EVE_BUF_FLUSH (192 * 1024)  /* flush a thread's buffer past this */
@@ -241,14 +242,15 @@ static bool eve_thread_reserve(struct eve_thread *t, size_t need)
 
 void eve_thread_emit(struct eve_thread *t, json_t *ev)
 {
-    const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII;
     /* Serialise straight into the buffer; only a line that does not fit in
-     * what is left is serialised a second time, after making room. */
+     * what is left is serialised a second time, after making room.
+     * eve_dump writes what json_dumpb(JSON_COMPACT | JSON_ENSURE_ASCII)
+     * would, faster. */
     size_t room = t->cap - t->len;
-    size_t need = json_dumpb(ev, t->buf + t->len, room > 0 ? room - 1 : 0, flags);
+    size_t need = eve_dump(ev, t->buf + t->len, room > 0 ? room - 1 : 0);
     if (need != 0 && need + 1 > room) {
         if (eve_thread_reserve(t, need + 1))
-            need = json_dumpb(ev, t->buf + t->len, need, flags);
+            need = eve_dump(ev, t->buf + t->len, need);
         else
             need = 0;
     }

@@ -29,4 +29,7 @@ void hash_community_id(uint16_t seed, uint8_t ip_ver, const struct ps_addr *src,
 /* SHA-1 of len bytes into digest[20]. */
 void hash_sha1(const uint8_t *data, size_t len, uint8_t digest[20]);
 
+/* SHA-256 of len bytes into digest[32] (hash_sha256.c). */
+void hash_sha256(const uint8_t *data, size_t len, uint8_t digest[32]);
+
 #endif

@@ -93,6 +93,10 @@ static void usage(FILE *out)
             "      --no-rules         load no rules: flows and transactions only\n"
             "      --test-rules       check the rules (syntax, classtypes, compilation)\n"
             "                         and exit: 0 when all load, 1 otherwise\n"
+            "      --rules-cache DIR  keep compiled rules in DIR and reuse them when the\n"
+            "                         rules, Hyperscan and CPU are unchanged (default:\n"
+            "                         $XDG_CACHE_HOME/plainsight or ~/.cache/plainsight);\n"
+            "                         none: compile at every start\n"
             "      --strict           a rule with a keyword plainsight does not support is\n"
             "                         an error (default: a warning, and the rule is skipped)\n"
             "      --unmask-secrets   write secrets found in traffic in full (default:\n"
@@ -136,6 +140,7 @@ enum {
     OPT_USER,
     OPT_GROUP,
     OPT_SCANNERS,
+    OPT_RULES_CACHE,
     OPT_KNOB = 2000
 };
 
@@ -156,6 +161,7 @@ static struct option *build_long_options(void)
         {"user", required_argument, NULL, OPT_USER},
         {"group", required_argument, NULL, OPT_GROUP},
         {"scanners", required_argument, NULL, OPT_SCANNERS},
+        {"rules-cache", required_argument, NULL, OPT_RULES_CACHE},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
     };
@@ -232,13 +238,14 @@ static int parse_args(int argc, char **argv, struct options *o)
         case OPT_GROUP: o->group = optarg; break;
         case 'l': o->log_dir = optarg; break;
         case 'o': o->eve_path = optarg; break;
-        case 'q': o->quiet = true; break;
+        case 'q': o->quiet = o->rules.quiet = true; break;
         case 'S': o->rules.files[o->rules.nfiles++] = optarg; break;
         case OPT_NO_RULES: o->rules.none = true; break;
         case OPT_TEST_RULES: o->test_rules = true; break;
         case OPT_STRICT: o->rules.strict = true; break;
         case OPT_UNMASK: o->unmask_secrets = true; break;
         case OPT_SCANNERS: o->rules.scanner_files[o->rules.nscanner_files++] = optarg; break;
+        case OPT_RULES_CACHE: o->rules.cache = optarg; break;
         case 'h': usage(stdout); rc = EXIT_OK; break;
         case 'V': printf("plainsight %s\n", PS_VERSION); rc = EXIT_OK; break;
         case OPT_EVE_TYPES:

@@ -159,7 +159,15 @@ enum ruleset_status ruleset_load(struct ruleset *r, const struct ruleset_options
     if (st != RULESET_OK)
         return st;
 
-    r->engine = detect_engine_build(&r->rules, diag, &r->build);
+    /* Compiled databases are cached unless --rules-cache none; without a
+     * home directory there is simply no default cache. */
+    char cache_dir[4096];
+    struct detect_cache_config cache = {.dir = NULL, .quiet = o->quiet};
+    if (o->cache != NULL && strcmp(o->cache, "none") != 0)
+        cache.dir = o->cache;
+    else if (o->cache == NULL && detect_cache_default_dir(cache_dir, sizeof(cache_dir)))
+        cache.dir = cache_dir;
+    r->engine = detect_engine_build_cached(&r->rules, diag, &cache, &r->build);
     if (r->engine == NULL)
         return RULESET_NOMEM;
     if (r->rules.n_errors > 0 || r->build.rules_failed > 0 || r->scanner_errors)

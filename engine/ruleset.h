@@ -27,6 +27,8 @@ struct ruleset_options {
     bool strict;        /* --strict: unsupported keywords are errors */
     const char **scanner_files; /* --scanners, in order; added to the shipped ones */
     int nscanner_files;
+    const char *cache;  /* --rules-cache: a directory, "none", or NULL for the default */
+    bool quiet;         /* -q: no warning when the cache cannot be used */
 };
 
 struct ruleset {

@@ -20,6 +20,11 @@ SCHEMA = os.path.join(SHARED, "reference", "suricata-eve-schema.json")
 ZEEK_DIR = os.path.join(SHARED, "data", "zeek-http")
 GEN = os.path.join(ROOT, "scripts", "gen_traffic.py")
 WORK = tempfile.mkdtemp(prefix="ps-e2e-")
+# Compiled rules are cached under $XDG_CACHE_HOME: keep them in the work
+# directory, never in the user's home. The first run of the suite fills it
+# (cold path), the others read it (warm path).
+CACHE_HOME = os.path.join(WORK, "cache")
+os.environ["XDG_CACHE_HOME"] = CACHE_HOME
 
 TESTS = []
 

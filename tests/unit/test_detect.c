@@ -796,3 +796,40 @@ Test(detect, empty_rule_set_builds_and_matches_nothing)
     cr_assert_eq(f.n, 0);
     fx_free(&f);
 }
+
+/* The window slides inside a buffer twice its size: whatever the chunk
+ * sizes, a match that fits the window is confirmed with its whole secret,
+ * also after many slides. */
+Test(detect, stream_window_keeps_the_last_bytes_across_slides)
+{
+    struct fx f;
+    fx_load(&f, "alert http any any -> any any (msg:\"s\"; file.data; "
+                "pcre:\"/key=(?P<secret>[A-Za-z0-9]+);/\"; sid:1;)\n");
+    const size_t lead = 20011, tail = 3000, sizes[] = {1, 97, 1400, 4095, 4096, 5000};
+    for (size_t slen = 40; slen <= 4000; slen += 3960) { /* short, and nearly a window */
+        size_t len = lead + 4 + slen + 1 + tail;
+        char *body = malloc(len), *want = malloc(slen + 1);
+        cr_assert(body != NULL && want != NULL);
+        memset(body, '.', len);
+        memcpy(body + lead, "key=", 4);
+        for (size_t i = 0; i < slen; i++)
+            want[i] = body[lead + 4 + i] = "Zx9Qw3Er7Ty1Ui5Op2Lk8Mn4Bv6"[(i * 7) % 27];
+        want[slen] = '\0';
+        body[lead + 4 + slen] = ';';
+        for (size_t k = 0; k < PS_ARRAY_LEN(sizes); k++) {
+            struct detect_state *st = detect_state_get(f.dt);
+            for (size_t at = 0; at < len; at += sizes[k])
+                detect_stream(f.dt, st, RB_HTTP_RESPONSE_BODY, (const uint8_t *)body + at,
+                              PS_MIN(sizes[k], len - at));
+            struct detect_unit u = http_unit();
+            const struct detect_alert *al;
+            cr_assert_eq(detect_eval(f.dt, st, &u, &al), 1, "secret %zu, chunks of %zu", slen,
+                         sizes[k]);
+            cr_assert(secret_is(&al[0], want), "secret %zu, chunks of %zu", slen, sizes[k]);
+            detect_state_put(f.dt, st);
+        }
+        free(body);
+        free(want);
+    }
+    fx_free(&f);
+}

@@ -286,3 +286,38 @@ Test(hash_community_id, has_fixed_length)
     cr_assert_eq(strncmp(out, "1:", 2), 0);
     cr_assert_eq(out[29], '=');
 }
+
+/* ---- SHA-256 ---- */
+
+static void check_sha256(const void *data, size_t len, const char *want)
+{
+    uint8_t d[32];
+    char got[65];
+    hash_sha256(data, len, d);
+    for (int i = 0; i < 32; i++)
+        snprintf(got + 2 * i, 3, "%02x", d[i]);
+    cr_assert_str_eq(got, want, "sha256 of %zu bytes", len);
+}
+
+Test(hash_sha256, matches_fips_180_vectors)
+{
+    check_sha256("abc", 3, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    check_sha256("", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    const char *m448 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    check_sha256(m448, strlen(m448),
+                 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    static uint8_t buf[1000000];
+    memset(buf, 'a', sizeof(buf));
+    check_sha256(buf, sizeof(buf),
+                 "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+Test(hash_sha256, pads_correctly_at_block_boundaries)
+{
+    /* python: hashlib.sha256(b'x' * n).hexdigest() */
+    static uint8_t x[64];
+    memset(x, 'x', sizeof(x));
+    check_sha256(x, 55, "d5e285683cd4efc02d021a5c62014694958901005d6f71e89e0989fac77e4072");
+    check_sha256(x, 56, "04c26261370ee7541549d16dee320c723e3fd14671e66a099afe0a377c16888e");
+    check_sha256(x, 64, "7ce100971f64e7001e8fe5a51973ecdfe1ced42befe7ee8d5fd6219506b5393c");
+}

@@ -150,16 +150,15 @@ static void app_stream_event(void *ctx, enum ps_dir dir, enum stream_event ev, p
         eve_anomaly_log_stream(af->ac->eve, af->f, dir, stream_event_name(ev), ts);
 }
 
+/* The app state lives in its session's block, so the stream memcap
+ * bounds all of it. */
 static struct app_flow *app_flow_create(struct app_ctx *ac, struct flow *f)
 {
-    struct app_flow *af = calloc(1, sizeof(*af));
-    if (af == NULL)
+    struct tcp_session *ss = stream_session_create_user(ac->stream, sizeof(struct app_flow));
+    if (ss == NULL)
         return NULL;
-    af->ss = stream_session_create(ac->stream);
-    if (af->ss == NULL) {
-        free(af);
-        return NULL;
-    }
+    struct app_flow *af = stream_session_user(ss);
+    af->ss = ss;
     af->ac = ac;
     af->f = f;
     af->sops = (struct stream_ops){.data = app_stream_data, .gap = app_stream_gap,
@@ -193,9 +192,8 @@ const char *app_flow_end(struct app_ctx *ac, struct flow *f, ps_time_t now)
         http_conn_close(af->hc, now);
         http_conn_destroy(af->hc);
     }
-    stream_session_destroy(ac->stream, af->ss);
-    free(af);
     f->app = NULL;
+    stream_session_destroy(ac->stream, af->ss); /* frees af too */
     return name;
 }
 

@@ -42,7 +42,8 @@ static const struct config_knob knobs[] = {
     {"defrag-max-frags", CONFIG_COUNT, OFF(defrag_max_frags), 2, 65535, 256,
      "fragments allowed per datagram; more drops the datagram"},
     {"stream-memcap", CONFIG_SIZE, OFF(stream_memcap), 1 * MIB, 64 * GIB, 256 * MIB,
-     "memory for out-of-order TCP data, split evenly across workers"},
+     "memory for TCP sessions and out-of-order TCP data, "
+     "split evenly across workers; a new session or segment that does not fit is dropped"},
     {"stream-gap-bound", CONFIG_SIZE, OFF(stream_gap_bound), 1 * KIB, 1 * GIB, 256 * KIB,
      "bytes of later data that may wait behind a hole in a TCP stream before the hole is skipped"},
     {"http-body-limit", CONFIG_SIZE, OFF(http_body_limit), 0, 1 * GIB, 1 * MIB,

@@ -104,6 +104,7 @@ static json_t *stats_tcp(const struct stream_stats *s, const struct app_stats *a
     set_u64(o, "reassembly_gap", s->reassembly_gap);
     set_u64(o, "segment_memcap_drop", s->segment_memcap_drop);
     set_u64(o, "reassembly_memuse", s->reassembly_memuse);
+    set_u64(o, "memuse", s->session_memuse);
     return o;
 }
 

@@ -49,7 +49,8 @@ static const struct config_knob knobs[] = {
     {"http-body-limit", CONFIG_SIZE, OFF(http_body_limit), 0, 1 * GIB, 1 * MIB,
      "decoded body bytes inspected per HTTP transaction and direction; 0 means no limit"},
     {"http-decompress-limit", CONFIG_SIZE, OFF(http_decompress_limit), 64 * KIB, 4 * GIB, 50 * MIB,
-     "decompressed bytes allowed per HTTP body (guards against decompression bombs)"},
+     "decompressed bytes allowed per compressed HTTP body; past it the rest is not inflated "
+     "and a COMPRESSION_BOMB anomaly is raised"},
     {"ics-max-size", CONFIG_SIZE, OFF(ics_max_size), 4 * KIB, 256 * MIB, 1 * MIB,
      "calendar bytes collected per HTTP body for parsing; a longer calendar is counted and "
      "the part read is parsed"},

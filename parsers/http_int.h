@@ -22,6 +22,9 @@
 /* libhtp is fed at most this much per call, so the limit above is checked
  * often enough to hold within a slice's worth of tiny requests. */
 #define HTTP_FEED_SLICE (16u * 1024u)
+/* libhtp's decompression time budget, in microseconds: its maximum. The
+ * decompression limit (bytes) is what bounds the work. */
+#define HTTP_DECOMPRESS_TIME_MAX 1000000u
 /* Anomaly events per connection; then one TOO_MANY_WARNINGS and silence. */
 #define HTTP_EVENTS_MAX 256u
 
@@ -100,6 +103,7 @@ struct http_tx {
     uint8_t *uri_norm;      /* owned: normalised path and query */
     size_t uri_norm_len;
     bool reported;          /* ops->tx_done called */
+    bool bomb[2];           /* decompression stopped at the limit, per direction */
     void *user;             /* the caller's; handed to ops->tx_release */
 };
 

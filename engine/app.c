@@ -52,7 +52,8 @@ struct app_ctx *app_ctx_create(const struct ps_config *cfg, const struct detect_
     };
     ac->stream = stream_ctx_create(&sc);
     ac->http = http_shared_create(&hc);
-    ac->inspect = inspect_create(de, unmask, cfg->ics_max_size, eve, out);
+    ac->inspect = inspect_create(de, unmask, cfg->ics_max_size, cfg->ics_memcap / cfg->threads,
+                                 eve, out);
     if (ac->stream == NULL || ac->http == NULL || ac->inspect == NULL) {
         app_ctx_destroy(ac);
         return NULL;

@@ -54,6 +54,9 @@ static const struct config_knob knobs[] = {
     {"ics-max-size", CONFIG_SIZE, OFF(ics_max_size), 4 * KIB, 256 * MIB, 1 * MIB,
      "calendar bytes collected per HTTP body for parsing; a longer calendar is counted and "
      "the part read is parsed"},
+    {"ics-memcap", CONFIG_SIZE, OFF(ics_memcap), 64 * KIB, 64 * GIB, 64 * MIB,
+     "memory for calendars waiting for their transaction to end, split evenly across "
+     "workers; a calendar that finds no room is cut there (counted truncated)"},
     {"community-id-seed", CONFIG_COUNT, OFF(community_id_seed), 0, 65535, 0,
      "seed of the Community ID flow hash"},
     {NULL, 0, 0, 0, 0, 0, NULL},

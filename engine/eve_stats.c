@@ -160,6 +160,8 @@ void eve_stats_log(struct eve_thread *t, ps_time_t ts, const struct run_stats *r
         {"components", is->components},
         {"malformed", is->cal_malformed},
         {"truncated", is->cal_truncated},
+        {"memcap", is->cal_memcap},
+        {"memuse", is->cal_memuse},
     };
     eve_stats_log_counters(t, ts, "ics", ics, PS_ARRAY_LEN(ics));
 }

@@ -29,15 +29,19 @@ struct inspect_stats {
     uint64_t calendars;       /* calendar bodies parsed */
     uint64_t components;      /* calendar components evaluated */
     uint64_t cal_malformed;   /* calendars libical found malformed (anomaly raised) */
-    uint64_t cal_truncated;   /* calendars longer than --ics-max-size (anomaly raised) */
+    uint64_t cal_truncated;   /* calendars cut by a limit (anomaly raised) */
+    uint64_t cal_memcap;      /* of those, calendars the ics memcap refused room */
+    uint64_t cal_memuse;      /* calendar bytes held now (buffers allocated) */
 };
 
 struct inspect_ctx;
 
 /* NULL when out of memory. de may be NULL (no rules); ics_max caps the
- * calendar bytes collected per body (--ics-max-size). */
+ * calendar bytes collected per body (--ics-max-size), ics_memcap those
+ * held by all transactions at once (--ics-memcap, this worker's share). */
 struct inspect_ctx *inspect_create(const struct detect_engine *de, bool unmask, size_t ics_max,
-                                   struct eve_thread *eve, struct eve_output *out);
+                                   size_t ics_memcap, struct eve_thread *eve,
+                                   struct eve_output *out);
 void inspect_destroy(struct inspect_ctx *ic); /* accepts NULL */
 
 /* Decoded body bytes of tx in direction dir. */

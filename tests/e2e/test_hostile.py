@@ -459,3 +459,38 @@ def ten_thousand_unanswered_requests_stop_at_the_open_tx_limit():
     tx = st["app_layer"]["tx"]["http"]
     assert 1000 <= tx < n, f"transactions reported: {tx}"
     eq(len(of_type(events, "http")), tx, "http events")
+
+
+@test
+def pipelined_calendar_uploads_stay_within_the_ics_memcap():
+    """Calendars POSTed back to back toward a server that never answers:
+    each waits, collected, for its transaction to end. --ics-max-size bounds
+    one calendar, --ics-memcap all of them together: the ones it cannot hold
+    are cut (counted truncated and memcap) and parsed as far as kept."""
+    n, size = (256, 256 * 1024) if not SANITIZED else (64, 256 * 1024)
+    ev = ("BEGIN:VEVENT\r\nUID:u\r\nDTSTAMP:20261101T090000Z\r\nDTSTART:20261124T100000Z\r\n"
+          "SUMMARY:Sync\r\nDESCRIPTION:passcode 123456\r\nEND:VEVENT\r\n").encode()
+    body = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//T//EN\r\n"
+            + ev * ((size - 1024) // len(ev)) + b"END:VCALENDAR\r\n")
+    assert size // 2 < len(body) <= size
+    req = (b"POST /cal HTTP/1.1\r\nHost: h\r\nContent-Type: text/calendar\r\nContent-Length: "
+           + str(len(body)).encode() + b"\r\n\r\n" + body)
+    plan = [("c", req[o:o + 1400]) for _ in range(n) for o in range(0, len(req), 1400)]
+    frames = tcp_exchange("10.3.0.5", "192.0.2.9", 43000, 80, plan, close=False)
+    path = write_pcap(os.path.join(WORK, "calflood.pcap"), frames)
+    del frames, plan
+    cap = 8 * MIB
+    events, st, _ = analyse_bounded(
+        "calflood", path, ["--ics-max-size", "256K", "--ics-memcap", "8M",
+                           "--eve-types", "stats,anomaly"], [cap], rules=())
+    ics = engine_counters(events, "ics")
+    eq(ics["calendars"], n, "calendars parsed (the cut ones as far as kept)")
+    # each calendar grows its buffer to --ics-max-size; the cap holds this
+    # many whole ones, and every later one finds no room for its first chunk
+    held = cap // size
+    eq(ics["memcap"], n - held, "calendars the ics memcap refused")
+    eq(ics["truncated"], n - held, "calendars cut by the memcap are truncated")
+    eq(ics["malformed"], 0, "calendars malformed")
+    eq(ics["memuse"], 0, "calendar bytes held once every transaction ended")
+    eq(len(anomalies(events, "ICS_CALENDAR_TRUNCATED")), n - held, "truncated anomalies")
+    eq(st["app_layer"]["tx"]["http"], n, "transactions, reported at the end of input")

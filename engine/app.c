@@ -49,6 +49,7 @@ struct app_ctx *app_ctx_create(const struct ps_config *cfg, const struct detect_
         .body_limit = cfg->http_body_limit,
         .decompress_layer_limit = 2,
         .decompress_bomb_limit = cfg->http_decompress_limit,
+        .max_open_tx = cfg->http_max_open_tx,
     };
     ac->stream = stream_ctx_create(&sc);
     ac->http = http_shared_create(&hc);

@@ -51,6 +51,9 @@ static const struct config_knob knobs[] = {
     {"http-decompress-limit", CONFIG_SIZE, OFF(http_decompress_limit), 64 * KIB, 4 * GIB, 50 * MIB,
      "decompressed bytes allowed per compressed HTTP body; past it the rest is not inflated "
      "and a COMPRESSION_BOMB anomaly is raised"},
+    {"http-max-open-tx", CONFIG_COUNT, OFF(http_max_open_tx), 1, 1U << 20, 1024,
+     "HTTP transactions parsed but not yet complete (requests waiting for their responses) "
+     "per connection; past it the connection is no longer parsed (TOO_MANY_TRANSACTIONS)"},
     {"ics-max-size", CONFIG_SIZE, OFF(ics_max_size), 4 * KIB, 256 * MIB, 1 * MIB,
      "calendar bytes collected per HTTP body for parsing; a longer calendar is counted and "
      "the part read is parsed"},

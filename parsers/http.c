@@ -170,6 +170,8 @@ struct http_shared *http_shared_create(const struct http_config *cfg)
         return NULL;
     if (cfg != NULL)
         hs->conf = *cfg;
+    if (hs->conf.max_open_tx == 0)
+        hs->conf.max_open_tx = HTTP_OPEN_TX_MAX;
     htp_cfg_t *c = hs->cfg = htp_config_create();
     if (c == NULL || htp_config_set_server_personality(c, HTP_SERVER_IDS) != HTP_OK)
         goto fail;
@@ -332,7 +334,7 @@ static bool conn_check(struct http_conn *hc, int rc)
         return false;
     }
     uint64_t open = htp_list_size(hc->conn->transactions) - hc->n_reported;
-    if (open > HTTP_OPEN_TX_MAX) {
+    if (open > hc->hs->conf.max_open_tx) {
         conn_stop(hc, HTTP_EV_TOO_MANY_TRANSACTIONS);
         return false;
     }

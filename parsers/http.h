@@ -42,6 +42,8 @@ struct http_config {
     uint64_t body_limit;           /* decoded bytes per transaction and direction given to ops->body */
     uint32_t decompress_layer_limit; /* nested encodings allowed */
     uint64_t decompress_bomb_limit;  /* decompressed bytes allowed per body */
+    uint32_t max_open_tx; /* transactions parsed, not yet reported, per connection;
+                           * past it the connection stops. 0: HTTP_OPEN_TX_MAX */
 };
 
 struct http_tx;   /* one transaction; borrowed inside callbacks */

@@ -14,8 +14,9 @@
  * (HTP_STREAM_DATA_OTHER: a CONNECT waiting for its answer). */
 #define HTTP_PENDING_MAX (64u * 1024u)
 /* Transactions parsed but not reported yet (requests waiting for their
- * responses). Past it the connection stops: nothing else bounds a client
- * that pipelines forever toward a silent server. */
+ * responses), unless http_config.max_open_tx says otherwise. Past it the
+ * connection stops: nothing else bounds a client that pipelines forever
+ * toward a silent server. */
 #define HTTP_OPEN_TX_MAX 1024u
 /* Parser restarts after gaps libhtp cannot take, per connection. */
 #define HTTP_RESTART_MAX 1000u

@@ -448,17 +448,20 @@ def ten_thousand_pipelined_requests():
 @test
 def ten_thousand_unanswered_requests_stop_at_the_open_tx_limit():
     """Requests that are never answered pile up in libhtp: the connection
-    stops at the open-transaction limit with TOO_MANY_TRANSACTIONS, and
-    what was parsed is still reported."""
+    stops once --http-max-open-tx are open, with TOO_MANY_TRANSACTIONS,
+    and what was parsed is still reported: the limit is checked after each
+    chunk libhtp is fed, here a segment of 100 requests."""
     n = 10000
     frames = tcp_exchange("10.2.0.6", "192.0.2.8", 42001, 80, pipelined(n, 100, respond=False))
     path = write_pcap(os.path.join(WORK, "pipeline-noresp.pcap"), frames)
-    events, st, _ = analyse_bounded("pipeline-noresp", path, ["--eve-types", "http,stats,anomaly"],
-                                    [])
-    eq(len(anomalies(events, "TOO_MANY_TRANSACTIONS")), 1, "TOO_MANY_TRANSACTIONS")
-    tx = st["app_layer"]["tx"]["http"]
-    assert 1000 <= tx < n, f"transactions reported: {tx}"
-    eq(len(of_type(events, "http")), tx, "http events")
+    for limit in (1024, 100):
+        events, st, _ = analyse_bounded(f"pipeline-noresp-{limit}", path,
+                                        ["--eve-types", "http,stats,anomaly",
+                                         "--http-max-open-tx", str(limit)], [])
+        eq(len(anomalies(events, "TOO_MANY_TRANSACTIONS")), 1, "TOO_MANY_TRANSACTIONS")
+        tx = st["app_layer"]["tx"]["http"]
+        assert limit < tx <= limit + 100, f"limit {limit}: {tx} transactions reported"
+        eq(len(of_type(events, "http")), tx, "http events")
 
 
 @test
@@ -494,3 +497,21 @@ def pipelined_calendar_uploads_stay_within_the_ics_memcap():
     eq(ics["memuse"], 0, "calendar bytes held once every transaction ended")
     eq(len(anomalies(events, "ICS_CALENDAR_TRUNCATED")), n - held, "truncated anomalies")
     eq(st["app_layer"]["tx"]["http"], n, "transactions, reported at the end of input")
+
+
+@test
+def endless_header_line_and_request_line():
+    """A header line, and a request line, that never end (4 MiB each, no
+    CRLF): libhtp's line buffer stops at its field limit with a
+    REQUEST_FIELD_TOO_LONG anomaly instead of growing with the input."""
+    size = 4 * MIB // SCALE
+    junk = b"A" * size
+    cases = {"header": b"GET / HTTP/1.1\r\nHost: h\r\nX-Long: " + junk,
+             "reqline": b"GET /" + junk}
+    for what, req in cases.items():
+        plan = [("c", req[o:o + 1400]) for o in range(0, len(req), 1400)]
+        frames = tcp_exchange("10.4.0.5", "192.0.2.10", 44000, 80, plan)
+        path = write_pcap(os.path.join(WORK, f"longline-{what}.pcap"), frames)
+        events, st, _ = analyse_bounded(f"longline-{what}", path, [], [])
+        eq(len(anomalies(events, "REQUEST_FIELD_TOO_LONG")), 1, f"{what}: field too long")
+        eq(st["tcp"]["segment_memcap_drop"], 0, f"{what}: nothing refused by reassembly")

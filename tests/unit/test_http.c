@@ -841,6 +841,24 @@ Test(http, unanswered_pipelining_past_the_limit_stops_and_reports_all)
     rig_free(&r);
 }
 
+Test(http, max_open_tx_is_configurable)
+{
+    struct http_config cfg = {.body_limit = 1 << 20, .decompress_layer_limit = 2,
+                              .decompress_bomb_limit = 1 << 20, .max_open_tx = 8};
+    struct rig r;
+    rig_open_cfg(&r, &cfg);
+    r.s.copy_fields = false;
+    char line[64];
+    for (int i = 0; i < 20; i++) {
+        int n = snprintf(line, sizeof(line), "GET /p%d HTTP/1.1\r\nHost: h\r\n\r\n", i);
+        send_n(&r, PS_TOSERVER, line, (size_t)n);
+    }
+    cr_assert(saw_event(&r.s, "TOO_MANY_TRANSACTIONS"));
+    cr_assert_eq(r.s.n_done, 9, "the limit, and the one that passed it");
+    rig_close(&r);
+    rig_free(&r);
+}
+
 Test(http, connect_waits_for_its_answer_then_tunnel_stops_parsing)
 {
     struct rig r;

@@ -50,6 +50,7 @@ struct app_ctx *app_ctx_create(const struct ps_config *cfg, const struct detect_
         .decompress_layer_limit = 2,
         .decompress_bomb_limit = cfg->http_decompress_limit,
         .max_open_tx = cfg->http_max_open_tx,
+        .memcap = cfg->http_memcap / cfg->threads,
     };
     ac->stream = stream_ctx_create(&sc);
     ac->http = http_shared_create(&hc);
@@ -203,6 +204,9 @@ void app_get_stats(const struct app_ctx *ac, struct app_stats *as, struct stream
                    struct inspect_stats *is)
 {
     *as = ac->st;
+    const struct http_mem_stats *hm = http_shared_mem(ac->http);
+    as->http_memuse = hm->memuse;
+    as->http_memcap = hm->memcap_hits;
     *ss = *stream_ctx_stats(ac->stream);
     inspect_get_stats(ac->inspect, is);
 }

@@ -54,6 +54,9 @@ static const struct config_knob knobs[] = {
     {"http-max-open-tx", CONFIG_COUNT, OFF(http_max_open_tx), 1, 1U << 20, 1024,
      "HTTP transactions parsed but not yet complete (requests waiting for their responses) "
      "per connection; past it the connection is no longer parsed (TOO_MANY_TRANSACTIONS)"},
+    {"http-memcap", CONFIG_SIZE, OFF(http_memcap), 64 * KIB, 64 * GIB, 256 * MIB,
+     "header bytes held by HTTP transactions not yet complete, split evenly across workers; "
+     "a connection whose headers do not fit is no longer parsed (stats http.memcap)"},
     {"ics-max-size", CONFIG_SIZE, OFF(ics_max_size), 4 * KIB, 256 * MIB, 1 * MIB,
      "calendar bytes collected per HTTP body for parsing; a longer calendar is counted and "
      "the part read is parsed"},

@@ -28,6 +28,7 @@ struct ps_config {
     size_t http_body_limit;
     size_t http_decompress_limit;
     unsigned http_max_open_tx;
+    size_t http_memcap;
     size_t ics_max_size;
     size_t ics_memcap;
     unsigned community_id_seed;

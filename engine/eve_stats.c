@@ -139,6 +139,8 @@ static json_t *stats_worker(const struct worker_stats *ws)
         json_pack("{s:{s:I,s:I},s:{s:I},s:{s:{s:I}}}", "flow", "http", (json_int_t)a->flows_http,
                   "failed_tcp", (json_int_t)a->flows_failed, "tx", "http", (json_int_t)a->tx_http,
                   "error", "http", "parser", (json_int_t)a->http_events));
+    json_object_set_new(o, "http", json_pack("{s:I,s:I}", "memuse", (json_int_t)a->http_memuse,
+                                             "memcap", (json_int_t)a->http_memcap));
     return o;
 }
 

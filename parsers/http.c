@@ -74,6 +74,8 @@ struct http_tx *http_tx_get(struct http_conn *hc, htp_tx_t *htx)
 
 static void tx_free(struct http_conn *hc, struct http_tx *tx)
 {
+    struct http_mem_stats *m = &hc->hs->mem;
+    m->memuse -= PS_MIN(tx->held, m->memuse);
     if (tx->user != NULL && hc->ops.tx_release != NULL)
         hc->ops.tx_release(hc->ops.ctx, tx->user);
     free(tx->uri_norm);
@@ -201,6 +203,11 @@ fail:
     return NULL;
 }
 
+const struct http_mem_stats *http_shared_mem(const struct http_shared *hs)
+{
+    return &hs->mem;
+}
+
 void http_shared_destroy(struct http_shared *hs)
 {
     if (hs == NULL)
@@ -321,6 +328,10 @@ static int conn_parse(struct http_conn *hc, enum ps_dir dir, const uint8_t *data
 /* After a call that did not ask for the other side: go on, or stop. */
 static bool conn_check(struct http_conn *hc, int rc)
 {
+    if (hc->over_memcap) {
+        conn_stop(hc, -1);
+        return false;
+    }
     switch (rc) {
     case HTP_STREAM_DATA:
     case HTP_STREAM_OPEN:

@@ -311,6 +311,32 @@ static int http_on_response_body(htp_tx_data_t *d)
     return http_on_body(d, PS_TOCLIENT);
 }
 
+/* Header lines are what libhtp keeps of a transaction until it is released
+ * (up to its field limit, 18000 bytes, times its header count limit, 1024,
+ * per transaction and direction): charged to the worker's memcap. Past it
+ * the connection stops, without an anomaly (Suricata has no name for it),
+ * counted in stats.http.memcap. What one libhtp call parses after that is
+ * not charged; it is freed when the connection stops. */
+static int http_on_header_data(htp_tx_data_t *d)
+{
+    struct http_conn *hc = htp_connp_get_user_data(d->tx->connp);
+    struct http_tx *tx = http_tx_get(hc, d->tx);
+    if (tx == NULL || d->data == NULL)
+        return HTP_OK;
+    struct http_mem_stats *m = &hc->hs->mem;
+    uint64_t cap = hc->hs->conf.memcap;
+    if (hc->over_memcap || (cap > 0 && m->memuse + d->len > cap)) {
+        /* libhtp 0.5.42 ignores the status of this hook: the connection is
+         * stopped when the libhtp call returns */
+        m->memcap_hits += !hc->over_memcap;
+        hc->over_memcap = true;
+        return HTP_ERROR;
+    }
+    m->memuse += d->len;
+    tx->held += d->len;
+    return HTP_OK;
+}
+
 void http_body_configure(htp_cfg_t *cfg, const struct http_config *conf)
 {
     htp_config_set_request_decompression(cfg, 1);
@@ -332,6 +358,8 @@ void http_body_configure(htp_cfg_t *cfg, const struct http_config *conf)
     htp_config_set_lzma_layers(cfg, 0);
     htp_config_register_log(cfg, http_on_log);
     htp_config_register_request_headers(cfg, http_on_request_headers);
+    htp_config_register_request_header_data(cfg, http_on_header_data);
+    htp_config_register_response_header_data(cfg, http_on_header_data);
     htp_config_register_request_body_data(cfg, http_on_request_body);
     htp_config_register_response_body_data(cfg, http_on_response_body);
 }

@@ -91,6 +91,7 @@ enum http_event {
 struct http_shared {
     htp_cfg_t *cfg; /* owned; read-only once built, shared by the worker's connections */
     struct http_config conf;
+    struct http_mem_stats mem; /* the worker's connections are all on its thread */
 };
 
 /* Our record beside libhtp's transaction (its user data). */
@@ -105,6 +106,7 @@ struct http_tx {
     size_t uri_norm_len;
     bool reported;          /* ops->tx_done called */
     bool bomb[2];           /* decompression stopped at the limit, per direction */
+    uint64_t held;          /* header bytes charged to http_shared.mem */
     void *user;             /* the caller's; handed to ops->tx_release */
 };
 
@@ -122,6 +124,7 @@ struct http_conn {
     ps_time_t now;        /* time of the bytes being parsed */
     enum ps_dir feeding;  /* direction being parsed: log messages carry no tx */
     bool stopped;         /* error, tunnel, refused gap, limit or close: input ignored */
+    bool over_memcap;     /* a header did not fit in the memcap: stop after this call */
     bool stop_explained;  /* an error logged or an event raised during the current
                            * call: a stop then needs no UNKNOWN_ERROR of its own */
     struct http_pending pending[2];

@@ -515,3 +515,26 @@ def endless_header_line_and_request_line():
         events, st, _ = analyse_bounded(f"longline-{what}", path, [], [])
         eq(len(anomalies(events, "REQUEST_FIELD_TOO_LONG")), 1, f"{what}: field too long")
         eq(st["tcp"]["segment_memcap_drop"], 0, f"{what}: nothing refused by reassembly")
+
+
+@test
+def header_flood_stays_within_the_http_memcap():
+    """Requests of 500 header lines of 8000 bytes each (4 MB: within
+    libhtp's per-line and per-request limits), pipelined toward a silent
+    server: libhtp keeps every header until its transaction ends, so
+    --http-memcap bounds them; the connection that passes it stops, counted
+    in stats.http.memcap, and its transactions are reported."""
+    n = 8
+    line = b"v" * 8000
+    req = (b"GET / HTTP/1.1\r\nHost: h\r\n"
+           + b"".join(b"X-H%d: " % i + line + b"\r\n" for i in range(500)) + b"\r\n")
+    plan = [("c", req[o:o + 1400]) for _ in range(n) for o in range(0, len(req), 1400)]
+    frames = tcp_exchange("10.5.0.5", "192.0.2.11", 45000, 80, plan, close=False)
+    path = write_pcap(os.path.join(WORK, "hdrflood.pcap"), frames)
+    cap = 8 * MIB
+    events, st, _ = analyse_bounded("hdrflood", path, ["--http-memcap", "8M"], [cap])
+    fit = cap // len(req)   # whole requests the cap holds
+    eq(st["http"]["memcap"], 1, "connections stopped by the memcap")
+    eq(st["http"]["memuse"], 0, "header bytes held at the end")
+    eq(st["app_layer"]["tx"]["http"], fit + 1, "the requests that fit, and the one cut")
+    eq(len(of_type(events, "http")), fit + 1, "http events")

@@ -1273,3 +1273,28 @@ Test(http, gzip_bomb_stops_at_the_decompression_limit)
         rig_free(&r);
     }
 }
+
+Test(http, header_bytes_of_live_transactions_are_held_to_the_memcap)
+{
+    struct http_config cfg = {.body_limit = 1 << 20, .decompress_layer_limit = 2,
+                              .decompress_bomb_limit = 1 << 20, .memcap = 2500};
+    struct rig r;
+    rig_open_cfg(&r, &cfg);
+    char req[1200];
+    int n = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: h\r\nX-Pad: %01000d\r\n\r\n", 7);
+    cr_assert(n > 1000 && n < 1100);
+    send_n(&r, PS_TOSERVER, req, (size_t)n);
+    send_n(&r, PS_TOSERVER, req, (size_t)n);
+    const struct http_mem_stats *m = http_shared_mem(r.hs);
+    cr_assert_gt(m->memuse, 2000, "two requests' headers are held");
+    cr_assert_leq(m->memuse, 2500);
+    cr_assert_eq(m->memcap_hits, 0);
+    send_n(&r, PS_TOSERVER, req, (size_t)n); /* does not fit */
+    cr_assert_eq(m->memcap_hits, 1);
+    cr_assert_eq(m->memuse, 0, "the stopped connection holds nothing");
+    cr_assert_eq(r.s.n_done, 3, "every transaction is reported when parsing stops");
+    send_n(&r, PS_TOSERVER, req, (size_t)n); /* ignored */
+    cr_assert_eq(m->memcap_hits, 1);
+    rig_close(&r);
+    rig_free(&r);
+}

@@ -52,6 +52,8 @@ void inspect_ics_body(struct inspect_ctx *ic, struct inspect_cal *cal, const str
             cal->refused = true;
             ic->st.cal_memcap++;
             keep = cal->cap - cal->len;
+            if (keep == 0)
+                return;
             goto copy;
         }
         uint8_t *grown = realloc(cal->data, cap);

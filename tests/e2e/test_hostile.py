@@ -147,7 +147,7 @@ def truncated_file_mid_record_and_mid_record_header():
 @test
 def truncated_file_header_is_not_a_capture():
     path = write_file("trunc-filehdr.pcap", pcap_bytes([])[:13])
-    rc, err, _ = run_measured(["-r", path, "-o", os.path.join(WORK, "x.json")])
+    rc, err, _ = run_measured(["--no-rules", "-r", path, "-o", os.path.join(WORK, "x.json")])
     eq(rc, 65, "exit code of a capture cut inside its file header")
     assert "trunc-filehdr.pcap" in err, f"the file is not named: {err}"
 
@@ -201,7 +201,7 @@ def bogus_link_type_is_refused_by_name():
     for lt in (4242, 147):
         path = write_file(f"linktype-{lt}.pcap", pcap_bytes([(T0, f, len(f), len(f))],
                                                             linktype=lt))
-        rc, err, _ = run_measured(["-r", path, "-o", os.path.join(WORK, "x.json")])
+        rc, err, _ = run_measured(["--no-rules", "-r", path, "-o", os.path.join(WORK, "x.json")])
         eq(rc, 65, f"exit code for link type {lt}")
         assert f"linktype-{lt}.pcap" in err and "link" in err.lower(), \
             f"link type {lt}: the file or the reason is not named: {err}"

@@ -50,10 +50,13 @@ struct app_ctx *app_ctx_create(const struct ps_config *cfg, const struct detect_
         .body_limit = cfg->http_body_limit,
         .decompress_layer_limit = 2,
         .decompress_bomb_limit = cfg->http_decompress_limit,
+        .max_open_tx = cfg->http_max_open_tx,
+        .memcap = cfg->http_memcap / cfg->threads,
     };
     ac->stream = stream_ctx_create(&sc);
     ac->http = http_shared_create(&hc);
-    ac->inspect = inspect_create(de, unmask, cfg->ics_max_size, xs, eve, out);
+    ac->inspect = inspect_create(de, unmask, cfg->ics_max_size, cfg->ics_memcap / cfg->threads,
+                                 xs, eve, out);
     if (ac->stream == NULL || ac->http == NULL || ac->inspect == NULL) {
         app_ctx_destroy(ac);
         return NULL;
@@ -151,16 +154,15 @@ static void app_stream_event(void *ctx, enum ps_dir dir, enum stream_event ev, p
         eve_anomaly_log_stream(af->ac->eve, af->f, dir, stream_event_name(ev), ts);
 }
 
+/* The app state lives in its session's block, so the stream memcap
+ * bounds all of it. */
 static struct app_flow *app_flow_create(struct app_ctx *ac, struct flow *f)
 {
-    struct app_flow *af = calloc(1, sizeof(*af));
-    if (af == NULL)
+    struct tcp_session *ss = stream_session_create_user(ac->stream, sizeof(struct app_flow));
+    if (ss == NULL)
         return NULL;
-    af->ss = stream_session_create(ac->stream);
-    if (af->ss == NULL) {
-        free(af);
-        return NULL;
-    }
+    struct app_flow *af = stream_session_user(ss);
+    af->ss = ss;
     af->ac = ac;
     af->f = f;
     af->sops = (struct stream_ops){.data = app_stream_data, .gap = app_stream_gap,
@@ -194,9 +196,8 @@ const char *app_flow_end(struct app_ctx *ac, struct flow *f, ps_time_t now)
         http_conn_close(af->hc, now);
         http_conn_destroy(af->hc);
     }
-    stream_session_destroy(ac->stream, af->ss);
-    free(af);
     f->app = NULL;
+    stream_session_destroy(ac->stream, af->ss); /* frees af too */
     return name;
 }
 
@@ -204,6 +205,9 @@ void app_get_stats(const struct app_ctx *ac, struct app_stats *as, struct stream
                    struct inspect_stats *is)
 {
     *as = ac->st;
+    const struct http_mem_stats *hm = http_shared_mem(ac->http);
+    as->http_memuse = hm->memuse;
+    as->http_memcap = hm->memcap_hits;
     *ss = *stream_ctx_stats(ac->stream);
     inspect_get_stats(ac->inspect, is);
 }

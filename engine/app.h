@@ -26,6 +26,7 @@ struct app_stats {
     uint64_t http_events;              /* anomaly events raised by the HTTP parser */
     uint64_t stream_events;            /* anomaly events raised by reassembly */
     uint64_t sessions_refused;         /* no memory for a TCP session */
+    uint64_t http_memuse, http_memcap; /* stats.http: header bytes held, memcap stops */
 };
 
 struct app_ctx;

@@ -42,13 +42,21 @@ static const struct config_knob knobs[] = {
     {"defrag-max-frags", CONFIG_COUNT, OFF(defrag_max_frags), 2, 65535, 256,
      "fragments allowed per datagram; more drops the datagram"},
     {"stream-memcap", CONFIG_SIZE, OFF(stream_memcap), 1 * MIB, 64 * GIB, 256 * MIB,
-     "memory for out-of-order TCP data, split evenly across workers"},
+     "memory for TCP sessions and out-of-order TCP data, "
+     "split evenly across workers; a new session or segment that does not fit is dropped"},
     {"stream-gap-bound", CONFIG_SIZE, OFF(stream_gap_bound), 1 * KIB, 1 * GIB, 256 * KIB,
      "bytes of later data that may wait behind a hole in a TCP stream before the hole is skipped"},
     {"http-body-limit", CONFIG_SIZE, OFF(http_body_limit), 0, 1 * GIB, 1 * MIB,
      "decoded body bytes inspected per HTTP transaction and direction; 0 means no limit"},
     {"http-decompress-limit", CONFIG_SIZE, OFF(http_decompress_limit), 64 * KIB, 4 * GIB, 50 * MIB,
-     "decompressed bytes allowed per HTTP body (guards against decompression bombs)"},
+     "decompressed bytes allowed per compressed HTTP body; past it the rest is not inflated "
+     "and a COMPRESSION_BOMB anomaly is raised"},
+    {"http-max-open-tx", CONFIG_COUNT, OFF(http_max_open_tx), 1, 1U << 20, 1024,
+     "HTTP transactions parsed but not yet complete (requests waiting for their responses) "
+     "per connection; past it the connection is no longer parsed (TOO_MANY_TRANSACTIONS)"},
+    {"http-memcap", CONFIG_SIZE, OFF(http_memcap), 64 * KIB, 64 * GIB, 256 * MIB,
+     "header bytes held by HTTP transactions not yet complete, split evenly across workers; "
+     "a connection whose headers do not fit is no longer parsed (stats http.memcap)"},
     {"ics-max-size", CONFIG_SIZE, OFF(ics_max_size), 4 * KIB, 256 * MIB, 1 * MIB,
      "calendar bytes collected per HTTP body for parsing; a longer calendar is counted and "
      "the part read is parsed"},
@@ -58,6 +66,9 @@ static const struct config_knob knobs[] = {
     {"token-reuse-memcap", CONFIG_SIZE, OFF(token_reuse_memcap), 1 * MIB, 4 * GIB, 16 * MIB,
      "memory for the token-reuse table, shared by all workers; the least recently fetched "
      "token is evicted when full"},
+    {"ics-memcap", CONFIG_SIZE, OFF(ics_memcap), 64 * KIB, 64 * GIB, 64 * MIB,
+     "memory for calendars waiting for their transaction to end, split evenly across "
+     "workers; a calendar that finds no room is cut there (counted truncated)"},
     {"community-id-seed", CONFIG_COUNT, OFF(community_id_seed), 0, 65535, 0,
      "seed of the Community ID flow hash"},
     {"stats-interval", CONFIG_SECONDS, OFF(stats_interval), 0, 86400, 60,

@@ -27,9 +27,12 @@ struct ps_config {
     size_t stream_gap_bound;
     size_t http_body_limit;
     size_t http_decompress_limit;
+    unsigned http_max_open_tx;
+    size_t http_memcap;
     size_t ics_max_size;
     unsigned token_reuse_window;
     size_t token_reuse_memcap;
+    size_t ics_memcap;
     unsigned community_id_seed;
     unsigned stats_interval;
     unsigned snaplen;

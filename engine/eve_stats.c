@@ -104,6 +104,7 @@ static json_t *stats_tcp(const struct stream_stats *s, const struct app_stats *a
     set_u64(o, "reassembly_gap", s->reassembly_gap);
     set_u64(o, "segment_memcap_drop", s->segment_memcap_drop);
     set_u64(o, "reassembly_memuse", s->reassembly_memuse);
+    set_u64(o, "memuse", s->session_memuse);
     return o;
 }
 
@@ -138,6 +139,8 @@ static json_t *stats_worker(const struct worker_stats *ws)
         json_pack("{s:{s:I,s:I},s:{s:I},s:{s:{s:I}}}", "flow", "http", (json_int_t)a->flows_http,
                   "failed_tcp", (json_int_t)a->flows_failed, "tx", "http", (json_int_t)a->tx_http,
                   "error", "http", "parser", (json_int_t)a->http_events));
+    json_object_set_new(o, "http", json_pack("{s:I,s:I}", "memuse", (json_int_t)a->http_memuse,
+                                             "memcap", (json_int_t)a->http_memcap));
     return o;
 }
 
@@ -165,6 +168,8 @@ void eve_stats_log(struct eve_thread *t, ps_time_t ts, const struct run_stats *r
         {"components", is->components},
         {"malformed", is->cal_malformed},
         {"truncated", is->cal_truncated},
+        {"memcap", is->cal_memcap},
+        {"memuse", is->cal_memuse},
     };
     eve_stats_log_counters(t, ts, "ics", ics, PS_ARRAY_LEN(ics));
 }

@@ -23,7 +23,8 @@
 #define INSPECT_SECRETS_MAX 32
 
 struct inspect_ctx *inspect_create(const struct detect_engine *de, bool unmask, size_t ics_max,
-                                   const struct inspect_shared *xs, struct eve_thread *eve,
+                                   size_t ics_memcap, const struct inspect_shared *xs,
+                                   struct eve_thread *eve,
                                    struct eve_output *out)
 {
     struct inspect_ctx *ic = calloc(1, sizeof(*ic));
@@ -37,6 +38,7 @@ struct inspect_ctx *inspect_create(const struct detect_engine *de, bool unmask, 
     ic->log_anomaly = eve_output_wants(out, EVE_ANOMALY);
     ic->ics = de != NULL && detect_engine_has_proto(de, RULE_PROTO_ICS);
     ic->ics_max = ics_max;
+    ic->ics_memcap = ics_memcap;
     if (de != NULL && (ic->dt = detect_thread_create(de)) == NULL) {
         free(ic);
         return NULL;
@@ -90,8 +92,8 @@ static void tx_record_put(struct inspect_ctx *ic, struct inspect_tx *it)
     if (it->st != NULL)
         detect_state_put(ic->dt, it->st);
     it->st = NULL;
-    inspect_cal_clear(&it->cal[0]);
-    inspect_cal_clear(&it->cal[1]);
+    inspect_cal_clear(ic, &it->cal[0]);
+    inspect_cal_clear(ic, &it->cal[1]);
     it->next_free = ic->free_tx;
     ic->free_tx = it;
 }

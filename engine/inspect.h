@@ -32,7 +32,9 @@ struct inspect_stats {
     uint64_t calendars;       /* calendar bodies parsed */
     uint64_t components;      /* calendar components evaluated */
     uint64_t cal_malformed;   /* calendars libical found malformed (anomaly raised) */
-    uint64_t cal_truncated;   /* calendars longer than --ics-max-size (anomaly raised) */
+    uint64_t cal_truncated;   /* calendars cut by a limit (anomaly raised) */
+    uint64_t cal_memcap;      /* of those, calendars the ics memcap refused room */
+    uint64_t cal_memuse;      /* calendar bytes held now (buffers allocated) */
     uint64_t token_reuse;     /* tokens this worker found reused (token_reuse.h) */
 };
 
@@ -46,9 +48,12 @@ struct inspect_shared {
 };
 
 /* NULL when out of memory. de may be NULL (no rules); ics_max caps the
- * calendar bytes collected per body (--ics-max-size); xs may be NULL. */
+ * calendar bytes collected per body (--ics-max-size), ics_memcap those
+ * held by all transactions at once (--ics-memcap, this worker's share); xs
+ * (cross-flow state) may be NULL. */
 struct inspect_ctx *inspect_create(const struct detect_engine *de, bool unmask, size_t ics_max,
-                                   const struct inspect_shared *xs, struct eve_thread *eve,
+                                   size_t ics_memcap, const struct inspect_shared *xs,
+                                   struct eve_thread *eve,
                                    struct eve_output *out);
 void inspect_destroy(struct inspect_ctx *ic); /* accepts NULL */
 

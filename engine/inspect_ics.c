@@ -22,8 +22,9 @@
 
 #define ICS_SECRETS_MAX 16 /* per component, for redacting its summary */
 
-void inspect_cal_clear(struct inspect_cal *cal)
+void inspect_cal_clear(struct inspect_ctx *ic, struct inspect_cal *cal)
 {
+    ic->st.cal_memuse -= PS_MIN((uint64_t)cal->cap, ic->st.cal_memuse);
     free(cal->data);
     *cal = (struct inspect_cal){0};
 }
@@ -41,19 +42,30 @@ void inspect_ics_body(struct inspect_ctx *ic, struct inspect_cal *cal, const str
         return;
     cal->seen += len;
     size_t keep = PS_MIN(len, ic->ics_max - cal->len);
-    if (keep == 0)
+    if (keep == 0 || cal->refused)
         return;
     if (cal->len + keep > cal->cap) {
         size_t cap = PS_MAX(cal->cap * 2, 16 * 1024);
         cap = PS_MIN(PS_MAX(cap, cal->len + keep), ic->ics_max);
+        /* the calendar stops where the memcap leaves no room to grow */
+        if (ic->st.cal_memuse + (cap - cal->cap) > ic->ics_memcap) {
+            cal->refused = true;
+            ic->st.cal_memcap++;
+            keep = cal->cap - cal->len;
+            if (keep == 0)
+                return;
+            goto copy;
+        }
         uint8_t *grown = realloc(cal->data, cap);
         if (grown == NULL) {
             ic->st.state_refused++;
             return;
         }
+        ic->st.cal_memuse += cap - cal->cap;
         cal->data = grown;
         cal->cap = cap;
     }
+copy:
     memcpy(cal->data + cal->len, data, keep);
     cal->len += keep;
 }
@@ -181,15 +193,17 @@ void inspect_ics_tx(struct inspect_ctx *ic, struct flow *f, const struct http_tx
 {
     for (int d = PS_TOSERVER; d <= PS_TOCLIENT; d++) {
         struct inspect_cal *cal = &it->cal[d];
-        if (cal->kind != CAL_YES || cal->len == 0)
+        if (cal->kind != CAL_YES || cal->seen == 0)
             continue;
         ic->st.calendars++;
-        /* cut by our cap, or before us by the body limit */
+        /* cut by our caps, or before us by the body limit */
         bool truncated = cal->seen > cal->len || http_tx_body_len(tx, (enum ps_dir)d) > cal->seen;
         if (truncated) {
             ic->st.cal_truncated++;
             ics_anomaly(ic, f, tx, "ICS_CALENDAR_TRUNCATED", ts);
         }
+        if (cal->len == 0)
+            continue; /* the memcap kept none of it */
         struct ics_walk w = {.ic = ic, .f = f, .tx = tx, .ho = ho, .ts = ts};
         struct ics_result res = {0};
         if (ics_parse(cal->data, cal->len, ics_on_component, &w, &res) != PS_OK) {

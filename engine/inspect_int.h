@@ -17,6 +17,7 @@ struct inspect_cal {
     size_t len, cap;
     uint64_t seen;  /* body bytes offered, kept or not */
     uint8_t kind;   /* enum inspect_cal_kind, decided on the first chunk */
+    bool refused;   /* the ics memcap refused it room (counted once) */
 };
 
 /* Per transaction, from its first body chunk to its end. */
@@ -43,6 +44,7 @@ struct inspect_ctx {
     bool unmask, log_http, log_alert, log_anomaly;
     bool ics;          /* ics rules exist: calendars are collected */
     size_t ics_max;    /* --ics-max-size */
+    size_t ics_memcap; /* --ics-memcap: all calendars held at once */
     uint8_t *hdr;      /* joined headers for http.header / http.response_header */
     size_t hdr_cap;
     struct inspect_tx *free_tx; /* pool */
@@ -79,6 +81,6 @@ void inspect_ics_body(struct inspect_ctx *ic, struct inspect_cal *cal, const str
  * alerts and anomalies. */
 void inspect_ics_tx(struct inspect_ctx *ic, struct flow *f, const struct http_tx *tx,
                     struct inspect_tx *it, struct inspect_http_obj *ho, ps_time_t ts);
-void inspect_cal_clear(struct inspect_cal *cal);
+void inspect_cal_clear(struct inspect_ctx *ic, struct inspect_cal *cal);
 
 #endif

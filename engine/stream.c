@@ -67,12 +67,44 @@ const struct stream_stats *stream_ctx_stats(const struct stream_ctx *sc)
     return &sc->stats;
 }
 
+/* Segments may use what sessions leave of the memcap. */
+static void stream_session_charge(struct stream_ctx *sc, size_t n, bool add)
+{
+    if (add)
+        sc->stats.session_memuse += n;
+    else
+        sc->stats.session_memuse -= PS_MIN((uint64_t)n, sc->stats.session_memuse);
+    sc->mem.cap = sc->cfg.memcap - PS_MIN((uint64_t)sc->cfg.memcap, sc->stats.session_memuse);
+}
+
+size_t stream_session_cost(size_t user_size)
+{
+    return sizeof(struct tcp_session) + user_size;
+}
+
+struct tcp_session *stream_session_create_user(struct stream_ctx *sc, size_t user_size)
+{
+    size_t bytes = stream_session_cost(user_size);
+    uint64_t used = sc->stats.session_memuse + sc->stats.reassembly_memuse;
+    if (user_size > sc->cfg.memcap || used + bytes > sc->cfg.memcap)
+        return NULL;
+    struct tcp_session *ss = calloc(1, bytes);
+    if (ss == NULL)
+        return NULL;
+    ss->charged = bytes;
+    stream_session_charge(sc, bytes, true);
+    sc->stats.sessions++;
+    return ss;
+}
+
 struct tcp_session *stream_session_create(struct stream_ctx *sc)
 {
-    struct tcp_session *ss = calloc(1, sizeof(*ss));
-    if (ss != NULL)
-        sc->stats.sessions++;
-    return ss;
+    return stream_session_create_user(sc, 0);
+}
+
+void *stream_session_user(struct tcp_session *ss)
+{
+    return ss->user;
 }
 
 void stream_session_destroy(struct stream_ctx *sc, struct tcp_session *ss)
@@ -81,6 +113,7 @@ void stream_session_destroy(struct stream_ctx *sc, struct tcp_session *ss)
         return;
     for (unsigned i = 0; i < 2; i++)
         stream_store_clear(&ss->dir[i].store, &sc->mem);
+    stream_session_charge(sc, ss->charged, false);
     free(ss);
 }
 

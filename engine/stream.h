@@ -47,7 +47,7 @@ struct stream_ops {
 };
 
 struct stream_config {
-    size_t memcap;      /* bytes of stored out-of-order data per worker */
+    size_t memcap;      /* bytes of sessions and stored data per worker */
     uint32_t gap_bound; /* bytes waiting behind a hole before it is skipped */
 };
 
@@ -56,7 +56,8 @@ struct stream_stats {
     uint64_t sessions, midstream_pickups, syn, synack, rst;
     uint64_t overlap, overlap_diff_data, reassembly_gap, segment_memcap_drop;
     uint64_t ooo_segments, retransmissions, ordering_waits;
-    uint64_t reassembly_memuse, reassembly_memuse_max;
+    uint64_t reassembly_memuse, reassembly_memuse_max; /* stored segments */
+    uint64_t session_memuse;                           /* sessions: tcp.memuse */
 };
 
 struct stream_ctx;
@@ -66,7 +67,18 @@ struct stream_ctx *stream_ctx_create(const struct stream_config *cfg);
 void stream_ctx_destroy(struct stream_ctx *sc);
 const struct stream_stats *stream_ctx_stats(const struct stream_ctx *sc);
 
-/* NULL when out of memory (counted). */
+/*
+ * Memory: sessions and stored segments share the memcap. A session is one
+ * block, with `user_size` zeroed bytes for the caller's per-flow state
+ * (stream_session_user()) charged with it, so everything a TCP flow holds
+ * beyond its flow entry is under this cap. NULL when the memcap (or
+ * malloc) refuses; the caller counts it (tcp.ssn_memcap_drop).
+ */
+struct tcp_session *stream_session_create_user(struct stream_ctx *sc, size_t user_size);
+void *stream_session_user(struct tcp_session *ss);
+/* What such a session costs against the memcap. */
+size_t stream_session_cost(size_t user_size);
+/* A session without room for the caller. */
 struct tcp_session *stream_session_create(struct stream_ctx *sc);
 /* Frees without delivering; call stream_session_close() first to flush. */
 void stream_session_destroy(struct stream_ctx *sc, struct tcp_session *ss);

@@ -5,6 +5,8 @@
 #ifndef PS_STREAM_INT_H
 #define PS_STREAM_INT_H
 
+#include <stddef.h>
+
 #include "stream.h"
 #include "stream_store.h"
 
@@ -37,6 +39,8 @@ struct tcp_session {
     bool handshake;           /* a SYN or SYN/ACK was seen */
     bool midstream;           /* pickup counted */
     uint8_t memcap_raised;    /* bit per direction: MEMCAP raised once */
+    size_t charged;           /* this block's bytes, held in session_memuse */
+    _Alignas(max_align_t) unsigned char user[]; /* the caller's room */
 };
 
 struct stream_ctx {

@@ -82,7 +82,7 @@ static void store_free_seg(struct stream_store *st, struct stream_mem *mem, stru
     store_unlink(st, s);
     st->bytes -= s->len;
     st->nsegs--;
-    mem_release(mem, stream_store_cost(s->len));
+    mem_release(mem, stream_store_cost(s->alloc));
     free(s);
 }
 
@@ -96,6 +96,7 @@ static enum ps_rc store_add_piece(struct stream_store *st, struct stream_mem *me
         return PS_NOMEM;
     n->off = off;
     n->len = len;
+    n->alloc = len;
     n->ack = ack;
     n->has_ack = has_ack;
     memcpy(n->data, src, len);
@@ -172,11 +173,10 @@ void stream_store_truncate(struct stream_store *st, struct stream_mem *mem, uint
         store_free_seg(st, mem, st->tail);
     struct stream_seg *t = st->tail;
     if (t != NULL && seg_end(t) > end) {
-        /* shorten in place; the block keeps its size, the charge follows len */
+        /* shorten in place; the block keeps its size, and so its charge */
         uint32_t cut = (uint32_t)(seg_end(t) - end);
         t->len -= cut;
         st->bytes -= cut;
-        mem_release(mem, cut);
     }
 }
 

@@ -19,6 +19,7 @@ struct stream_seg {
     uint64_t off; /* stream offset of data[0] */
     uint32_t len; /* > 0 */
     uint32_t ack; /* the caller's tag, copied from the insert */
+    uint32_t alloc; /* data bytes allocated (len shrinks when truncated) */
     bool has_ack;
     uint8_t data[];
 };

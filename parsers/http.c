@@ -74,6 +74,8 @@ struct http_tx *http_tx_get(struct http_conn *hc, htp_tx_t *htx)
 
 static void tx_free(struct http_conn *hc, struct http_tx *tx)
 {
+    struct http_mem_stats *m = &hc->hs->mem;
+    m->memuse -= PS_MIN(tx->held, m->memuse);
     if (tx->user != NULL && hc->ops.tx_release != NULL)
         hc->ops.tx_release(hc->ops.ctx, tx->user);
     free(tx->uri_norm);
@@ -170,6 +172,8 @@ struct http_shared *http_shared_create(const struct http_config *cfg)
         return NULL;
     if (cfg != NULL)
         hs->conf = *cfg;
+    if (hs->conf.max_open_tx == 0)
+        hs->conf.max_open_tx = HTTP_OPEN_TX_MAX;
     htp_cfg_t *c = hs->cfg = htp_config_create();
     if (c == NULL || htp_config_set_server_personality(c, HTP_SERVER_IDS) != HTP_OK)
         goto fail;
@@ -197,6 +201,11 @@ struct http_shared *http_shared_create(const struct http_config *cfg)
 fail:
     http_shared_destroy(hs);
     return NULL;
+}
+
+const struct http_mem_stats *http_shared_mem(const struct http_shared *hs)
+{
+    return &hs->mem;
 }
 
 void http_shared_destroy(struct http_shared *hs)
@@ -319,6 +328,10 @@ static int conn_parse(struct http_conn *hc, enum ps_dir dir, const uint8_t *data
 /* After a call that did not ask for the other side: go on, or stop. */
 static bool conn_check(struct http_conn *hc, int rc)
 {
+    if (hc->over_memcap) {
+        conn_stop(hc, -1);
+        return false;
+    }
     switch (rc) {
     case HTP_STREAM_DATA:
     case HTP_STREAM_OPEN:
@@ -332,7 +345,7 @@ static bool conn_check(struct http_conn *hc, int rc)
         return false;
     }
     uint64_t open = htp_list_size(hc->conn->transactions) - hc->n_reported;
-    if (open > HTTP_OPEN_TX_MAX) {
+    if (open > hc->hs->conf.max_open_tx) {
         conn_stop(hc, HTTP_EV_TOO_MANY_TRANSACTIONS);
         return false;
     }

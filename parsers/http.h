@@ -42,6 +42,16 @@ struct http_config {
     uint64_t body_limit;           /* decoded bytes per transaction and direction given to ops->body */
     uint32_t decompress_layer_limit; /* nested encodings allowed */
     uint64_t decompress_bomb_limit;  /* decompressed bytes allowed per body */
+    uint32_t max_open_tx; /* transactions parsed, not yet reported, per connection;
+                           * past it the connection stops. 0: HTTP_OPEN_TX_MAX */
+    uint64_t memcap;      /* header bytes held by the live transactions of all this
+                           * worker's connections; 0: no limit */
+};
+
+/* What the worker's connections hold: stats.http.memuse and .memcap. */
+struct http_mem_stats {
+    uint64_t memuse;      /* header bytes of live transactions */
+    uint64_t memcap_hits; /* connections stopped because the memcap was reached */
 };
 
 struct http_tx;   /* one transaction; borrowed inside callbacks */
@@ -61,6 +71,7 @@ struct http_ops {
 
 struct http_shared *http_shared_create(const struct http_config *cfg);
 void http_shared_destroy(struct http_shared *hs);
+const struct http_mem_stats *http_shared_mem(const struct http_shared *hs);
 
 /* Does this first chunk of a direction look like HTTP/1.x? (request line
  * toward the server, status line toward the client) */

@@ -266,14 +266,38 @@ static void body_take(struct http_tx *tx, enum ps_dir dir, const uint8_t *data, 
         hc->ops.body(hc->ops.ctx, tx, dir, data, give);
 }
 
+/* A compressed body that has inflated past the decompression limit. libhtp's
+ * own guard also wants a 2048:1 ratio, which one deflate layer never reaches
+ * (its best is about 1030:1), and a time budget, which would make the
+ * output depend on the machine; this one counts bytes only. */
+static bool body_is_bomb(const struct http_tx *tx, const htp_tx_t *htx, enum ps_dir dir)
+{
+    uint64_t limit = tx->hc->hs->conf.decompress_bomb_limit;
+    enum htp_content_encoding_t enc = dir == PS_TOSERVER
+                                          ? htx->request_content_encoding
+                                          : htx->response_content_encoding_processing;
+    return limit > 0 && enc >= HTP_COMPRESSION_GZIP && tx->body_seen[dir] > limit;
+}
+
 static int http_on_body(htp_tx_data_t *d, enum ps_dir dir)
 {
     /* data NULL: a hole (len > 0) or the end-of-body marker (len 0) */
     if (d->data == NULL || d->len == 0)
         return HTP_OK;
     struct http_tx *tx = http_tx_get(htp_connp_get_user_data(d->tx->connp), d->tx);
-    if (tx != NULL)
-        body_take(tx, dir, d->data, d->len);
+    if (tx == NULL)
+        return HTP_OK;
+    /* An error ends the decompressor's zlib stream (libhtp 0.5.42 ignores
+     * the status otherwise and keeps parsing): the rest of the body is
+     * neither inflated nor taken. */
+    if (tx->bomb[dir])
+        return HTP_ERROR;
+    body_take(tx, dir, d->data, d->len);
+    if (body_is_bomb(tx, d->tx, dir)) {
+        tx->bomb[dir] = true;
+        http_event_raise(tx->hc, tx, HTTP_EV_COMPRESSION_BOMB);
+        return HTP_ERROR;
+    }
     return HTP_OK;
 }
 
@@ -287,6 +311,32 @@ static int http_on_response_body(htp_tx_data_t *d)
     return http_on_body(d, PS_TOCLIENT);
 }
 
+/* Header lines are what libhtp keeps of a transaction until it is released
+ * (up to its field limit, 18000 bytes, times its header count limit, 1024,
+ * per transaction and direction): charged to the worker's memcap. Past it
+ * the connection stops, without an anomaly (Suricata has no name for it),
+ * counted in stats.http.memcap. What one libhtp call parses after that is
+ * not charged; it is freed when the connection stops. */
+static int http_on_header_data(htp_tx_data_t *d)
+{
+    struct http_conn *hc = htp_connp_get_user_data(d->tx->connp);
+    struct http_tx *tx = http_tx_get(hc, d->tx);
+    if (tx == NULL || d->data == NULL)
+        return HTP_OK;
+    struct http_mem_stats *m = &hc->hs->mem;
+    uint64_t cap = hc->hs->conf.memcap;
+    if (hc->over_memcap || (cap > 0 && m->memuse + d->len > cap)) {
+        /* libhtp 0.5.42 ignores the status of this hook: the connection is
+         * stopped when the libhtp call returns */
+        m->memcap_hits += !hc->over_memcap;
+        hc->over_memcap = true;
+        return HTP_ERROR;
+    }
+    m->memuse += d->len;
+    tx->held += d->len;
+    return HTP_OK;
+}
+
 void http_body_configure(htp_cfg_t *cfg, const struct http_config *conf)
 {
     htp_config_set_request_decompression(cfg, 1);
@@ -295,14 +345,21 @@ void http_body_configure(htp_cfg_t *cfg, const struct http_config *conf)
     if (conf->decompress_layer_limit > 0)
         htp_config_set_response_decompression_layer_limit(
             cfg, (int)PS_MIN(conf->decompress_layer_limit, (uint32_t)INT_MAX));
-    /* libhtp calls a body a bomb past this many bytes *and* a 2048:1 ratio */
+    /* libhtp calls a body a bomb past this many bytes *and* a 2048:1 ratio;
+     * http_on_body() enforces the byte count alone */
     if (conf->decompress_bomb_limit > 0)
         htp_config_set_compression_bomb_limit(
             cfg, (size_t)PS_MIN(conf->decompress_bomb_limit, (uint64_t)SIZE_MAX));
+    /* libhtp's time budget (100 ms by default) made the events of a capture
+     * depend on the machine; the byte limit bounds the work instead, and
+     * the budget is raised to the most libhtp takes (1 s) */
+    htp_config_set_compression_time_limit(cfg, HTTP_DECOMPRESS_TIME_MAX);
     /* LZMA is no browser encoding, and its decoder is the memory-hungry one */
     htp_config_set_lzma_layers(cfg, 0);
     htp_config_register_log(cfg, http_on_log);
     htp_config_register_request_headers(cfg, http_on_request_headers);
+    htp_config_register_request_header_data(cfg, http_on_header_data);
+    htp_config_register_response_header_data(cfg, http_on_header_data);
     htp_config_register_request_body_data(cfg, http_on_request_body);
     htp_config_register_response_body_data(cfg, http_on_response_body);
 }

@@ -14,14 +14,18 @@
  * (HTP_STREAM_DATA_OTHER: a CONNECT waiting for its answer). */
 #define HTTP_PENDING_MAX (64u * 1024u)
 /* Transactions parsed but not reported yet (requests waiting for their
- * responses). Past it the connection stops: nothing else bounds a client
- * that pipelines forever toward a silent server. */
+ * responses), unless http_config.max_open_tx says otherwise. Past it the
+ * connection stops: nothing else bounds a client that pipelines forever
+ * toward a silent server. */
 #define HTTP_OPEN_TX_MAX 1024u
 /* Parser restarts after gaps libhtp cannot take, per connection. */
 #define HTTP_RESTART_MAX 1000u
 /* libhtp is fed at most this much per call, so the limit above is checked
  * often enough to hold within a slice's worth of tiny requests. */
 #define HTTP_FEED_SLICE (16u * 1024u)
+/* libhtp's decompression time budget, in microseconds: its maximum. The
+ * decompression limit (bytes) is what bounds the work. */
+#define HTTP_DECOMPRESS_TIME_MAX 1000000u
 /* Anomaly events per connection; then one TOO_MANY_WARNINGS and silence. */
 #define HTTP_EVENTS_MAX 256u
 
@@ -87,6 +91,7 @@ enum http_event {
 struct http_shared {
     htp_cfg_t *cfg; /* owned; read-only once built, shared by the worker's connections */
     struct http_config conf;
+    struct http_mem_stats mem; /* the worker's connections are all on its thread */
 };
 
 /* Our record beside libhtp's transaction (its user data). */
@@ -100,6 +105,8 @@ struct http_tx {
     uint8_t *uri_norm;      /* owned: normalised path and query */
     size_t uri_norm_len;
     bool reported;          /* ops->tx_done called */
+    bool bomb[2];           /* decompression stopped at the limit, per direction */
+    uint64_t held;          /* header bytes charged to http_shared.mem */
     void *user;             /* the caller's; handed to ops->tx_release */
 };
 
@@ -117,6 +124,7 @@ struct http_conn {
     ps_time_t now;        /* time of the bytes being parsed */
     enum ps_dir feeding;  /* direction being parsed: log messages carry no tx */
     bool stopped;         /* error, tunnel, refused gap, limit or close: input ignored */
+    bool over_memcap;     /* a header did not fit in the memcap: stop after this call */
     bool stop_explained;  /* an error logged or an event raised during the current
                            * call: a stop then needs no UNKNOWN_ERROR of its own */
     struct http_pending pending[2];

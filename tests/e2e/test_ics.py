@@ -136,7 +136,8 @@ def calendars_found_by_content_chunked_gzip_and_uploads():
     eq(per_session, {41000: want, 41001: want, 41002: want}, "alerts per session")
     # 3 calendars of 4 events each, plus each calendar's own VCALENDAR unit
     eq(engine_counters(events, "ics"),
-       {"calendars": 3, "components": 15, "malformed": 0, "truncated": 0}, "ics counters")
+       {"calendars": 3, "components": 15, "malformed": 0, "truncated": 0, "memcap": 0,
+        "memuse": 0}, "ics counters")
 
 
 def engine_counters(events, module):

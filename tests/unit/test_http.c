@@ -841,6 +841,24 @@ Test(http, unanswered_pipelining_past_the_limit_stops_and_reports_all)
     rig_free(&r);
 }
 
+Test(http, max_open_tx_is_configurable)
+{
+    struct http_config cfg = {.body_limit = 1 << 20, .decompress_layer_limit = 2,
+                              .decompress_bomb_limit = 1 << 20, .max_open_tx = 8};
+    struct rig r;
+    rig_open_cfg(&r, &cfg);
+    r.s.copy_fields = false;
+    char line[64];
+    for (int i = 0; i < 20; i++) {
+        int n = snprintf(line, sizeof(line), "GET /p%d HTTP/1.1\r\nHost: h\r\n\r\n", i);
+        send_n(&r, PS_TOSERVER, line, (size_t)n);
+    }
+    cr_assert(saw_event(&r.s, "TOO_MANY_TRANSACTIONS"));
+    cr_assert_eq(r.s.n_done, 9, "the limit, and the one that passed it");
+    rig_close(&r);
+    rig_free(&r);
+}
+
 Test(http, connect_waits_for_its_answer_then_tunnel_stops_parsing)
 {
     struct rig r;
@@ -1206,4 +1224,77 @@ Test(http_probe, accepts_status_lines_toward_the_client)
     cr_assert_not(probe_s(PS_TOCLIENT, "GET / HTTP/1.1\r\n"));
     cr_assert_not(probe_s(PS_TOCLIENT, "http/1.1 200 OK\r\n"));
     cr_assert_not(http_probe(PS_TOCLIENT, (const uint8_t *)"", 0));
+}
+
+/* 1 MiB of zeros gzipped to about 1 KiB (a 1000:1 bomb, below libhtp's own
+ * 2048:1 ratio): stopped just past the decompression limit, deterministically. */
+static size_t gzip_zeros(size_t n, uint8_t *out, size_t cap)
+{
+    uint8_t *zeros = calloc(1, n);
+    cr_assert_not_null(zeros);
+    z_stream z = {0};
+    cr_assert_eq(deflateInit2(&z, 9, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = zeros;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+    size_t len = z.total_out;
+    deflateEnd(&z);
+    free(zeros);
+    return len;
+}
+
+Test(http, gzip_bomb_stops_at_the_decompression_limit)
+{
+    static uint8_t gz[16384];
+    static char res[20000];
+    size_t gzlen = gzip_zeros(1 << 20, gz, sizeof(gz));
+    size_t reslen = response_with_body(res, sizeof(res), "gzip", gz, gzlen);
+    for (int bomb = 0; bomb < 2; bomb++) {
+        struct http_config cfg = {.body_limit = 0, .decompress_layer_limit = 2,
+                                  .decompress_bomb_limit = bomb ? 64 * 1024 : 2 << 20};
+        struct rig r;
+        rig_open_cfg(&r, &cfg);
+        send_s(&r, PS_TOSERVER, "GET /z HTTP/1.1\r\nHost: h\r\n\r\n");
+        for (size_t off = 0; off < reslen; off += 100) /* the bomb spans many chunks */
+            send_n(&r, PS_TOCLIENT, res + off, PS_MIN((size_t)100, reslen - off));
+        rig_close(&r);
+        cr_assert_eq(r.s.n_done, 1);
+        uint64_t got = r.s.tx[0].body_len[PS_TOCLIENT];
+        if (bomb) {
+            cr_assert(saw_event(&r.s, "COMPRESSION_BOMB"));
+            cr_assert_gt(got, 64 * 1024);
+            cr_assert_leq(got, 64 * 1024 + 8192, "at most one inflate buffer past the limit");
+        } else {
+            cr_assert_not(saw_event(&r.s, "COMPRESSION_BOMB"));
+            cr_assert_eq(got, 1 << 20, "under the limit, the whole body");
+        }
+        rig_free(&r);
+    }
+}
+
+Test(http, header_bytes_of_live_transactions_are_held_to_the_memcap)
+{
+    struct http_config cfg = {.body_limit = 1 << 20, .decompress_layer_limit = 2,
+                              .decompress_bomb_limit = 1 << 20, .memcap = 2500};
+    struct rig r;
+    rig_open_cfg(&r, &cfg);
+    char req[1200];
+    int n = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: h\r\nX-Pad: %01000d\r\n\r\n", 7);
+    cr_assert(n > 1000 && n < 1100);
+    send_n(&r, PS_TOSERVER, req, (size_t)n);
+    send_n(&r, PS_TOSERVER, req, (size_t)n);
+    const struct http_mem_stats *m = http_shared_mem(r.hs);
+    cr_assert_gt(m->memuse, 2000, "two requests' headers are held");
+    cr_assert_leq(m->memuse, 2500);
+    cr_assert_eq(m->memcap_hits, 0);
+    send_n(&r, PS_TOSERVER, req, (size_t)n); /* does not fit */
+    cr_assert_eq(m->memcap_hits, 1);
+    cr_assert_eq(m->memuse, 0, "the stopped connection holds nothing");
+    cr_assert_eq(r.s.n_done, 3, "every transaction is reported when parsing stops");
+    send_n(&r, PS_TOSERVER, req, (size_t)n); /* ignored */
+    cr_assert_eq(m->memcap_hits, 1);
+    rig_close(&r);
+    rig_free(&r);
 }

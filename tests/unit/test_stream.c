@@ -81,9 +81,12 @@ struct t {
     ps_time_t now;
 };
 
+/* memcap: what the stored segments may use; the session's own cost is
+ * added on top. */
 static void t_init(struct t *t, size_t memcap, uint32_t gap_bound)
 {
-    struct stream_config cfg = {.memcap = memcap, .gap_bound = gap_bound};
+    struct stream_config cfg = {.memcap = memcap + stream_session_cost(0),
+                                .gap_bound = gap_bound};
     t->sc = stream_ctx_create(&cfg);
     cr_assert_not_null(t->sc);
     t->ss = stream_session_create(t->sc);
@@ -1092,4 +1095,55 @@ Test(stream_session, hostile_input_stays_within_memcap_and_never_crashes)
         cr_assert_eq(st(&t)->reassembly_memuse, 0);
         t_fini(&t);
     }
+}
+
+Test(stream_session, sessions_and_segments_share_the_memcap)
+{
+    const size_t one = stream_session_cost(100);
+    struct stream_config cfg = {.memcap = 2 * one + stream_store_cost(10), .gap_bound = 1 << 20};
+    struct stream_ctx *sc = stream_ctx_create(&cfg);
+    cr_assert_not_null(sc);
+    struct tcp_session *a = stream_session_create_user(sc, 100);
+    struct tcp_session *b = stream_session_create_user(sc, 100);
+    cr_assert_not_null(a);
+    cr_assert_not_null(b);
+    uint8_t *room = stream_session_user(a);
+    for (int i = 0; i < 100; i++)
+        cr_assert_eq(room[i], 0, "the caller's room starts zeroed");
+    cr_assert_eq(stream_ctx_stats(sc)->session_memuse, 2 * one);
+    cr_assert_null(stream_session_create_user(sc, 100), "a third session does not fit");
+    cr_assert_eq(stream_ctx_stats(sc)->sessions, 2);
+
+    /* b's data past a hole may use only what the sessions leave: 10 bytes */
+    struct rec *r = calloc(1, sizeof(*r));
+    r->buf[0] = malloc(REC_BYTES);
+    r->buf[1] = malloc(REC_BYTES);
+    struct stream_ops ops = {on_data, on_gap, on_event, r};
+    uint8_t d[20];
+    memset(d, 'x', sizeof(d));
+    struct packet p;
+    memset(&p, 0, sizeof(p));
+    p.tcp_flags = TCP_SYN;
+    p.tcp_seq = 1000;
+    p.ts = 1;
+    stream_handle_packet(sc, b, PS_TOSERVER, &p, &ops);
+    p.data = d;
+    p.caplen = p.payload_len = 20;
+    p.tcp_flags = TCP_ACK;
+    p.tcp_seq = 1101; /* a 100-byte hole after the SYN */
+    stream_handle_packet(sc, b, PS_TOSERVER, &p, &ops);
+    cr_assert_eq(stream_ctx_stats(sc)->segment_memcap_drop, 1, "20 bytes do not fit in 10");
+    p.caplen = p.payload_len = 10;
+    stream_handle_packet(sc, b, PS_TOSERVER, &p, &ops);
+    cr_assert_eq(stream_ctx_stats(sc)->reassembly_memuse, stream_store_cost(10));
+
+    stream_session_destroy(sc, a);
+    cr_assert_eq(stream_ctx_stats(sc)->session_memuse, one, "a's block is released");
+    stream_session_destroy(sc, b);
+    cr_assert_eq(stream_ctx_stats(sc)->session_memuse, 0);
+    cr_assert_eq(stream_ctx_stats(sc)->reassembly_memuse, 0);
+    stream_ctx_destroy(sc);
+    free(r->buf[0]);
+    free(r->buf[1]);
+    free(r);
 }

@@ -41,6 +41,7 @@ import ipaddress
 import random
 
 from . import catalog
+from .httpplan import _weighted
 from .secrets import B62, HEX, KINDS, build
 
 SID_REUSE, SID_SCANNER_POST = 4400001, 4400002
@@ -66,15 +67,6 @@ CASES = [("scanner_then_user", 30), ("same_client", 15), ("scanner_post", 15), (
          ("pkp", 10), ("role_mailbox", 15)]
 SIGNIN_PAGE = (b"<!DOCTYPE html>\n<html><head><title>Signing you in</title></head>\n"
                b"<body><form method=\"post\"><button>Continue</button></form></body></html>\n")
-
-
-def _weighted(rng, table):
-    r = rng.random() * sum(w for _, w in table)
-    for value, w in table:
-        r -= w
-        if r < 0:
-            return value
-    return table[-1][0]
 
 
 def _key(flow):

@@ -54,6 +54,17 @@ static const struct config_knob knobs[] = {
      "the part read is parsed"},
     {"community-id-seed", CONFIG_COUNT, OFF(community_id_seed), 0, 65535, 0,
      "seed of the Community ID flow hash"},
+    {"eve-queue-size", CONFIG_COUNT, OFF(eve_queue_size), 1, 1U << 24, 65536,
+     "events each network sink (socket, syslog, Redis) holds while it is slow or down; "
+     "events that do not fit are dropped and counted"},
+    {"eve-queue-memcap", CONFIG_SIZE, OFF(eve_queue_memcap), 64 * KIB, 16 * GIB, 64 * MIB,
+     "bytes of events each network sink holds at most (with --eve-queue-size)"},
+    {"eve-drain-timeout", CONFIG_SECONDS, OFF(eve_drain_timeout), 0, 3600, 5,
+     "at exit, seconds a network sink may go without delivering before its queued events "
+     "are counted as dropped"},
+    {"eve-reconnect-max", CONFIG_SECONDS, OFF(eve_reconnect_max), 1, 3600, 10,
+     "longest wait between two connection attempts of a network sink (the wait doubles "
+     "from 0.1 s)"},
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
 

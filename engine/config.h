@@ -29,6 +29,10 @@ struct ps_config {
     size_t http_decompress_limit;
     size_t ics_max_size;
     unsigned community_id_seed;
+    /* EVE sinks (sink.h): bounds of each network sink's queue */
+    unsigned eve_queue_size;
+    size_t eve_queue_memcap;
+    unsigned eve_drain_timeout, eve_reconnect_max;
 };
 
 enum config_kind { CONFIG_COUNT, CONFIG_SIZE, CONFIG_SECONDS };

@@ -250,7 +250,13 @@ void dispatch_log_stats(struct dispatch *d, const struct capture *c, uint64_t up
         if (log && d->nlanes > 1)
             eve_stats_log_thread(t, d->now, worker_name(d->lanes[i].w), &ws);
     }
-    if (log)
+    if (log) {
         eve_stats_log(t, d->now, rs);
+        /* Sink counters once every event before them has been delivered
+         * (bounded wait), so they count the whole run. */
+        eve_thread_flush(t);
+        eve_output_drain(d->out);
+        eve_stats_log_sinks(t, d->now);
+    }
     eve_thread_destroy(t);
 }

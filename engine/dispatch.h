@@ -29,7 +29,8 @@ void dispatch_destroy(struct dispatch *d); /* accepts NULL */
 int dispatch_run(struct dispatch *d, struct capture *c);
 
 /* After dispatch_run: sum every thread's counters into rs and write the
- * stats events (per worker, then totals) when they are selected. */
+ * stats events (per worker, then totals, then each sink's counters once its
+ * queue has drained) when they are selected. */
 void dispatch_log_stats(struct dispatch *d, const struct capture *c, uint64_t uptime,
                         struct run_stats *rs);
 

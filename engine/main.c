@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,8 @@ struct options {
     int ninputs;
     const char *log_dir;
     const char *eve_path;
+    const char **eve_outs; /* --eve-out specs, checked while parsing */
+    int neve_outs;
     const char *bpf;
     unsigned eve_types;
     unsigned http_headers;
@@ -61,8 +64,24 @@ static void usage(FILE *out)
             "                         repeat for more; all inputs form one packet stream\n"
             "  -f, --filter BPF       only packets matching this BPF expression\n"
             "  -l, --log-dir DIR      directory for eve.json (default: current directory)\n"
-            "  -o, --eve PATH         EVE output file; - for standard output\n"
-            "                         (default: DIR/eve.json)\n"
+            "  -o, --eve PATH         EVE output file (truncated first); - for standard\n"
+            "                         output (default: DIR/eve.json, unless --eve-out)\n"
+            "      --eve-out SINK     send every event to SINK too; repeat for more (up to\n"
+            "                         16). SINK is one of:\n"
+            "                           file:PATH      append to PATH; SIGHUP reopens it\n"
+            "                           -              standard output\n"
+            "                           unix-stream:PATH  an existing Unix stream socket\n"
+            "                           unix-dgram:PATH   an existing Unix datagram socket,\n"
+            "                                          one event per datagram\n"
+            "                           syslog[:FACILITY[:LEVEL]]  syslog(3) (default\n"
+            "                                          local5, info)\n"
+            "                           redis://HOST[:PORT]/KEY[?mode=list|channel]\n"
+            "                                          RPUSH to list KEY (default) or PUBLISH\n"
+            "                                          to channel KEY; port 6379 by default\n"
+            "                         Network sinks (sockets, syslog, Redis) have a bounded\n"
+            "                         queue (--eve-queue-size): they reconnect in the\n"
+            "                         background, and events that do not fit are dropped\n"
+            "                         and counted, never waited for\n"
             "      --eve-types LIST   comma-separated event types to write\n"
             "                         (alert, flow, http, anomaly, stats; default: all);\n"
             "                         stats brings engine events with the counters the\n"
@@ -96,8 +115,9 @@ static void usage(FILE *out)
             "  66  an input file or directory is missing or unreadable\n"
             "  70  internal error\n"
             "  71  out of memory or threads cannot be started\n"
-            "  73  the EVE output cannot be created\n"
-            "  74  writing the EVE output failed during the run (events were lost)\n"
+            "  73  the EVE output (a file or -l directory) cannot be created\n"
+            "  74  events were lost: writing a file failed, or a network sink dropped\n"
+            "      events (its counters are in the summary and the output events)\n"
             "  78  a rule file has errors (each is named with FILE:LINE:COL)\n");
 }
 
@@ -108,6 +128,7 @@ enum {
     OPT_TEST_RULES,
     OPT_STRICT,
     OPT_UNMASK,
+    OPT_EVE_OUT,
     OPT_KNOB = 2000
 };
 
@@ -118,6 +139,7 @@ static struct option *build_long_options(void)
         {"read", required_argument, NULL, 'r'},   {"filter", required_argument, NULL, 'f'},
         {"log-dir", required_argument, NULL, 'l'}, {"eve", required_argument, NULL, 'o'},
         {"eve-types", required_argument, NULL, OPT_EVE_TYPES},
+        {"eve-out", required_argument, NULL, OPT_EVE_OUT},
         {"http-headers", required_argument, NULL, OPT_HTTP_HEADERS},
         {"rules", required_argument, NULL, 'S'},  {"no-rules", no_argument, NULL, OPT_NO_RULES},
         {"test-rules", no_argument, NULL, OPT_TEST_RULES},
@@ -151,7 +173,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         return EXIT_OSERR;
     o->inputs = calloc((size_t)argc, sizeof(*o->inputs));
     o->rules.files = calloc((size_t)argc, sizeof(*o->rules.files));
-    if (o->inputs == NULL || o->rules.files == NULL) {
+    o->eve_outs = calloc((size_t)argc, sizeof(*o->eve_outs));
+    if (o->inputs == NULL || o->rules.files == NULL || o->eve_outs == NULL) {
         free(longopts);
         return EXIT_OSERR;
     }
@@ -175,6 +198,15 @@ static int parse_args(int argc, char **argv, struct options *o)
                 rc = EXIT_USAGE;
             }
             break;
+        case OPT_EVE_OUT: {
+            struct sink_spec spec;
+            if (sink_spec_parse(optarg, &spec, err, sizeof(err)) != PS_OK) {
+                fprintf(stderr, "plainsight: %s\n", err);
+                rc = EXIT_USAGE;
+            }
+            o->eve_outs[o->neve_outs++] = optarg;
+            break;
+        }
         case OPT_HTTP_HEADERS:
             if (eve_http_headers_parse(optarg, &o->http_headers, err, sizeof(err)) != PS_OK) {
                 fprintf(stderr, "plainsight: %s\n", err);
@@ -228,13 +260,12 @@ static const char *capture_name_cb(const void *src, unsigned idx)
     return capture_file_name(src, idx);
 }
 
-/* -o wins; else DIR/eve.json, where DIR must exist. */
-static int resolve_eve_path(const struct options *o, char *path, size_t len)
+/* --- EVE output: -o, --eve-out, or DIR/eve.json ---------------------- */
+
+/* Where events go when neither -o nor --eve-out is given: DIR/eve.json,
+ * where DIR must exist. */
+static int default_eve_path(const struct options *o, char *path, size_t len)
 {
-    if (o->eve_path != NULL) {
-        snprintf(path, len, "%s", o->eve_path);
-        return -1;
-    }
     const char *dir = o->log_dir ? o->log_dir : ".";
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
@@ -246,6 +277,112 @@ static int resolve_eve_path(const struct options *o, char *path, size_t len)
     return -1;
 }
 
+static int add_sink(struct eve_output *out, const char *text, bool truncate,
+                    const struct sink_limits *lim)
+{
+    char err[1024 + SINK_NAME_MAX];
+    struct sink_spec spec;
+    if (sink_spec_parse(text, &spec, err, sizeof(err)) != PS_OK) {
+        fprintf(stderr, "plainsight: %s\n", err);
+        return EXIT_USAGE;
+    }
+    spec.truncate = truncate;
+    if (eve_output_add_sink(out, &spec, lim, err, sizeof(err)) != PS_OK) {
+        fprintf(stderr, "plainsight: %s\n", err);
+        return spec.kind == SINK_FILE ? EXIT_CANTCREAT : EXIT_OSERR;
+    }
+    return -1;
+}
+
+/* The output with every sink: -o PATH (truncated, as before sinks) and each
+ * --eve-out, or DIR/eve.json when neither is given. -1 to go on, or the
+ * exit code to stop with. */
+static int open_output(const struct options *o, struct eve_output **outp)
+{
+    char path[4096 + 8];
+    const struct sink_limits lim = {o->cfg.eve_queue_size, o->cfg.eve_queue_memcap,
+                                    o->cfg.eve_drain_timeout, o->cfg.eve_reconnect_max};
+    struct eve_output *out = eve_output_create(o->eve_types, o->cfg.community_id_seed);
+    if (out == NULL)
+        return EXIT_OSERR;
+    int rc = -1;
+    if (o->eve_path != NULL) {
+        snprintf(path, sizeof(path), "%s%s", strcmp(o->eve_path, "-") == 0 ? "" : "file:",
+                 o->eve_path);
+        rc = add_sink(out, path, true, &lim);
+    } else if (o->neve_outs == 0) {
+        rc = default_eve_path(o, path, sizeof(path));
+        if (rc < 0) {
+            memmove(path + 5, path, strlen(path) + 1);
+            memcpy(path, "file:", 5);
+            rc = add_sink(out, path, true, &lim);
+        }
+    }
+    for (int i = 0; rc < 0 && i < o->neve_outs; i++)
+        rc = add_sink(out, o->eve_outs[i], false, &lim);
+    if (rc >= 0) {
+        eve_output_close(out);
+        return rc;
+    }
+    *outp = out;
+    return -1;
+}
+
+/* Stop the sinks and report each one's counters; EXIT_IOERR when any
+ * event was lost. */
+static int close_output(struct eve_output *out, bool quiet)
+{
+    int rc = EXIT_OK;
+    if (eve_output_stop(out) != PS_OK) {
+        fprintf(stderr, "plainsight: error: closing an EVE file failed\n");
+        rc = EXIT_IOERR;
+    }
+    struct eve_output_stats es = eve_output_stats(out);
+    if (es.too_large > 0) {
+        fprintf(stderr, "plainsight: error: %llu events were too large to write\n",
+                (unsigned long long)es.too_large);
+        rc = EXIT_IOERR;
+    }
+    for (unsigned i = 0; i < eve_output_sink_count(out); i++) {
+        struct sink_stats st;
+        const char *name = eve_output_sink_stats(out, i, &st);
+        if (st.dropped > 0)
+            rc = EXIT_IOERR;
+        if (st.dropped > 0 || st.write_errors > 0 || !quiet)
+            fprintf(stderr, "plainsight: %s%s: %llu events written, %llu dropped, %llu "
+                            "reconnects, %llu write errors\n",
+                    st.dropped > 0 ? "error: " : "", strcmp(name, "-") == 0 ? "standard output" : name,
+                    (unsigned long long)st.written, (unsigned long long)st.dropped,
+                    (unsigned long long)st.reconnects, (unsigned long long)st.write_errors);
+    }
+    eve_output_close(out);
+    return rc;
+}
+
+/* --- SIGHUP: reopen file sinks (logrotate) ---------------------------- */
+
+static struct eve_output *volatile sighup_output;
+
+static void on_sighup(int sig)
+{
+    struct eve_output *out = sighup_output;
+    if (out != NULL)
+        eve_output_reopen(out); /* only sets atomic flags */
+}
+
+/* Install (out != NULL) or remove (NULL) the handler. SA_RESTART: reads
+ * of a capture on standard input go on after the signal. */
+static void sighup_hook(struct eve_output *out)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sa.sa_handler = out != NULL ? on_sighup : SIG_IGN;
+    sighup_output = out;
+    sigaction(SIGHUP, &sa, NULL);
+}
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -253,7 +390,7 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void print_summary(const struct run_stats *rs, const char *eve_path, double secs,
+static void print_summary(const struct run_stats *rs, double secs,
                           const struct eve_output_stats *es)
 {
     double mb = (double)rs->decode.bytes / 1e6;
@@ -262,7 +399,7 @@ static void print_summary(const struct run_stats *rs, const char *eve_path, doub
             "%.1f MB/s\n"
             "plainsight: %llu flows, %llu HTTP transactions, %llu calendars (%llu components, "
             "%llu malformed, %llu over --ics-max-size), %llu alerts, %llu invalid packets, "
-            "%llu events written to %s\n",
+            "%llu events\n",
             (unsigned long long)rs->decode.pkts, mb, (unsigned long long)rs->capture.files, secs,
             secs > 0 ? (double)rs->decode.pkts / secs : 0.0, secs > 0 ? mb / secs : 0.0,
             (unsigned long long)rs->workers.flow.total, (unsigned long long)rs->workers.app.tx_http,
@@ -271,7 +408,7 @@ static void print_summary(const struct run_stats *rs, const char *eve_path, doub
             (unsigned long long)rs->workers.inspect.cal_malformed,
             (unsigned long long)rs->workers.inspect.cal_truncated,
             (unsigned long long)rs->workers.inspect.alerts, (unsigned long long)rs->decode.invalid,
-            (unsigned long long)es->events, strcmp(eve_path, "-") == 0 ? "standard output" : eve_path);
+            (unsigned long long)es->events);
 }
 
 /* Load the rules; -1 to go on, or the exit code to stop with. With
@@ -301,24 +438,20 @@ static int load_rules(const struct options *o, struct ruleset *rules)
 
 static int run(struct options *o, struct ruleset *rules)
 {
-    char err[1024], eve_path[4096];
+    char err[1024];
     enum capture_error why;
-    int rc = resolve_eve_path(o, eve_path, sizeof(eve_path));
-    if (rc >= 0)
-        return rc;
-
     struct capture *cap = capture_open(o->inputs, o->ninputs, o->bpf, &why, err, sizeof(err));
     if (cap == NULL) {
         fprintf(stderr, "plainsight: %s\n", err);
         return capture_exit_code(why);
     }
-    struct eve_output *out = eve_output_open(eve_path, o->eve_types, o->cfg.community_id_seed,
-                                             err, sizeof(err));
-    if (out == NULL) {
-        fprintf(stderr, "plainsight: %s\n", err);
+    struct eve_output *out = NULL;
+    int rc = open_output(o, &out);
+    if (rc >= 0) {
         capture_close(cap);
-        return EXIT_CANTCREAT;
+        return rc;
     }
+    sighup_hook(out);
     eve_output_set_file_names(out, capture_name_cb, cap);
     eve_output_set_http_headers(out, o->http_headers);
     struct worker_setup ws = {.cfg = &o->cfg, .out = out, .rules = rules->engine,
@@ -326,6 +459,7 @@ static int run(struct options *o, struct ruleset *rules)
     struct dispatch *d = dispatch_create(&ws, err, sizeof(err));
     if (d == NULL) {
         fprintf(stderr, "plainsight: %s\n", err);
+        sighup_hook(NULL);
         eve_output_close(out);
         capture_close(cap);
         return EXIT_OSERR;
@@ -343,17 +477,10 @@ static int run(struct options *o, struct ruleset *rules)
     dispatch_destroy(d);
 
     struct eve_output_stats es = eve_output_stats(out);
-    if (es.write_errors > 0 || es.too_large > 0) {
-        fprintf(stderr, "plainsight: error: %llu events could not be written to %s\n",
-                (unsigned long long)(es.write_errors + es.too_large), eve_path);
-        rc = EXIT_IOERR;
-    }
-    if (eve_output_close(out) != PS_OK && rc == EXIT_OK) {
-        fprintf(stderr, "plainsight: error: closing %s failed\n", eve_path);
-        rc = EXIT_IOERR;
-    }
     if (!o->quiet)
-        print_summary(&rs, eve_path, secs, &es);
+        print_summary(&rs, secs, &es);
+    sighup_hook(NULL);
+    rc = close_output(out, o->quiet);
     capture_close(cap);
     return rc;
 }
@@ -371,5 +498,6 @@ int main(int argc, char **argv)
     ruleset_free(&rules);
     free(o.inputs);
     free(o.rules.files);
+    free(o.eve_outs);
     return rc;
 }

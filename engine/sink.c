@@ -63,6 +63,7 @@ static int spec_syslog(const char *rest, struct sink_spec *sp, const char *text,
     sp->level = LOG_INFO;
     if (*rest == '\0')
         return PS_OK;
+    rest++; /* the ':' */
     size_t n = strcspn(rest, ":");
     if (lookup(syslog_facilities, rest, n, &sp->facility) != PS_OK) {
         snprintf(err, errlen,
@@ -176,7 +177,7 @@ int sink_spec_parse(const char *text, struct sink_spec *sp, char *err, size_t er
     }
     if (strcmp(text, "syslog") == 0 || strncmp(text, "syslog:", 7) == 0) {
         sp->kind = SINK_SYSLOG;
-        return spec_syslog(text[6] == ':' ? text + 7 : "", sp, text, err, errlen);
+        return spec_syslog(text + 6, sp, text, err, errlen);
     }
     if (strncmp(text, "redis://", 8) == 0) {
         sp->kind = SINK_REDIS;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,17 +362,18 @@ static int close_output(struct eve_output *out, bool quiet)
 
 /* --- SIGHUP: reopen file sinks (logrotate) ---------------------------- */
 
-static struct eve_output *volatile sighup_output;
+static _Atomic(struct eve_output *) sighup_output; /* lock-free: safe in a handler */
 
 static void on_sighup(int sig)
 {
-    struct eve_output *out = sighup_output;
+    struct eve_output *out = atomic_load(&sighup_output);
     if (out != NULL)
         eve_output_reopen(out); /* only sets atomic flags */
 }
 
-/* Install (out != NULL) or remove (NULL) the handler. SA_RESTART: reads
- * of a capture on standard input go on after the signal. */
+/* Install the handler for out, or ignore SIGHUP (NULL: before the output
+ * exists and after it is closed, so a rotation then cannot kill the run).
+ * SA_RESTART: reads of a capture on standard input go on after it. */
 static void sighup_hook(struct eve_output *out)
 {
     struct sigaction sa;
@@ -379,7 +381,7 @@ static void sighup_hook(struct eve_output *out)
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
     sa.sa_handler = out != NULL ? on_sighup : SIG_IGN;
-    sighup_output = out;
+    atomic_store(&sighup_output, out);
     sigaction(SIGHUP, &sa, NULL);
 }
 
@@ -490,6 +492,7 @@ int main(int argc, char **argv)
     struct options o = {.eve_types = EVE_ALL_TYPES};
     config_defaults(&o.cfg);
     struct ruleset rules = {0};
+    sighup_hook(NULL);
     int rc = parse_args(argc, argv, &o);
     if (rc < 0)
         rc = load_rules(&o, &rules);

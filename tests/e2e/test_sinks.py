@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 
-from harness import BIN, WORK, Skip, eq, generate, read_eve, test, validate_schema
+from harness import BIN, ROOT, WORK, Skip, eq, generate, read_eve, test, validate_schema
 
 
 def medium_capture():
@@ -562,3 +562,17 @@ def syslog_delivers_every_event_with_its_priority():
         eq(int(m.group(1)), pri, "priority")
         bodies.append(m.group(2))
     same_lines(bodies, want, "syslog messages vs file")
+
+
+@test
+def help_documents_sinks_and_their_limits():
+    out = subprocess.run([BIN, "--help"], capture_output=True, text=True, check=True).stdout
+    for needle in ("--eve-out SINK", "file:PATH", "unix-stream:PATH", "unix-dgram:PATH",
+                   "syslog[:FACILITY[:LEVEL]]", "redis://HOST[:PORT]/KEY[?mode=list|channel]",
+                   "--eve-queue-size", "--eve-queue-memcap", "--eve-drain-timeout",
+                   "--eve-reconnect-max", "SIGHUP"):
+        assert needle in out, f"--help lacks {needle!r}"
+    with open(os.path.join(ROOT, "README.md")) as f:
+        readme = f.read()
+    for needle in ("## Sinks", "postrotate", "kill -HUP", "--eve-queue-size", "mode=channel"):
+        assert needle in readme, f"README lacks {needle!r}"

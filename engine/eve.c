@@ -130,6 +130,8 @@ void eve_output_reopen(struct eve_output *o)
 void eve_output_drain(struct eve_output *o)
 {
     for (unsigned i = 0; i < o->nsinks; i++)
+        sink_drain_begin(o->sinks[i]);
+    for (unsigned i = 0; i < o->nsinks; i++)
         sink_drain(o->sinks[i]);
 }
 
@@ -199,8 +201,7 @@ int eve_output_stop(struct eve_output *o)
     int rc = PS_OK;
     if (o->stopped)
         return rc;
-    /* Wait for every queue first, then stop each sink: the drain timeout
-     * runs per sink, from when it last made progress. */
+    /* Wait for every queue first (the waits overlap), then stop each sink. */
     eve_output_drain(o);
     for (unsigned i = 0; i < o->nsinks; i++) {
         if (sink_stop(o->sinks[i]) != PS_OK)

@@ -320,13 +320,20 @@ void sink_put(struct sink *s, const char *buf, size_t len, uint64_t lines,
     pthread_mutex_unlock(&s->lock);
 }
 
+void sink_drain_begin(struct sink *s)
+{
+    pthread_mutex_lock(&s->lock);
+    if (s->drain_since == 0)
+        s->drain_since = sink_now();
+    pthread_mutex_unlock(&s->lock);
+}
+
 void sink_drain(struct sink *s)
 {
     if (s->ops == NULL)
         return;
+    sink_drain_begin(s);
     pthread_mutex_lock(&s->lock);
-    if (s->drain_since == 0)
-        s->drain_since = sink_now();
     while (s->q.lines > 0 && !s->thread_done) {
         double since = PS_MAX(s->last_progress, s->drain_since);
         double now = sink_now();

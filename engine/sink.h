@@ -91,7 +91,10 @@ void sink_chunk_release(struct sink_chunk *c); /* accepts NULL */
 void sink_request_reopen(struct sink *s);
 
 /* Wait until the queue is empty, or until the sink has made no progress
- * for lim.drain_timeout seconds (counted once per sink, across calls). */
+ * for lim.drain_timeout seconds, counted from the later of its last
+ * progress and sink_drain_begin (the first call of either), so draining
+ * several sinks one after the other waits for the slowest, not the sum. */
+void sink_drain_begin(struct sink *s);
 void sink_drain(struct sink *s);
 
 /* Stop: drain as sink_drain does, stop the writer (events still queued are

@@ -91,6 +91,13 @@ int eve_output_add_sink(struct eve_output *o, const struct sink_spec *spec,
         snprintf(err, errlen, "%s: at most %d sinks", spec->name, EVE_SINKS_MAX);
         return PS_ERR;
     }
+    for (unsigned i = 0; i < o->nsinks; i++) {
+        if (sink_same_target(sink_spec_of(o->sinks[i]), spec)) {
+            snprintf(err, errlen, "--eve-out '%s': the same sink as '%s' (every event would be "
+                     "written twice)", spec->name, sink_name(o->sinks[i]));
+            return PS_DECLINED;
+        }
+    }
     struct sink *s = sink_open(spec, lim, err, errlen);
     if (s == NULL)
         return PS_ERR;

@@ -48,7 +48,8 @@ struct eve_thread;
 struct eve_output *eve_output_create(unsigned types, unsigned cid_seed);
 /* Add a sink (sink.h): every event goes to every sink. PS_ERR with a
  * message when a file cannot be created (or memory, threads, the sink
- * limit are lacking); a network sink that is down is no error. */
+ * limit are lacking), PS_DECLINED when the output already has that sink;
+ * a network sink that is down is no error. */
 int eve_output_add_sink(struct eve_output *o, const struct sink_spec *spec,
                         const struct sink_limits *lim, char *err, size_t errlen);
 /* One file sink at path (truncated), or standard output for "-". NULL with

@@ -288,8 +288,11 @@ static int add_sink(struct eve_output *out, const char *text, bool truncate,
         return EXIT_USAGE;
     }
     spec.truncate = truncate;
-    if (eve_output_add_sink(out, &spec, lim, err, sizeof(err)) != PS_OK) {
+    int added = eve_output_add_sink(out, &spec, lim, err, sizeof(err));
+    if (added != PS_OK) {
         fprintf(stderr, "plainsight: %s\n", err);
+        if (added == PS_DECLINED)
+            return EXIT_USAGE;
         return spec.kind == SINK_FILE ? EXIT_CANTCREAT : EXIT_OSERR;
     }
     return -1;

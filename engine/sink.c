@@ -257,6 +257,25 @@ bool sink_is_direct(const struct sink *s)
     return s->ops == NULL;
 }
 
+const struct sink_spec *sink_spec_of(const struct sink *s)
+{
+    return &s->spec;
+}
+
+bool sink_same_target(const struct sink_spec *a, const struct sink_spec *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case SINK_STDOUT: return true;
+    case SINK_SYSLOG: return a->facility == b->facility && a->level == b->level;
+    case SINK_REDIS:
+        return a->port == b->port && a->redis_publish == b->redis_publish &&
+               strcmp(a->target, b->target) == 0 && strcmp(a->key, b->key) == 0;
+    default: return strcmp(a->target, b->target) == 0;
+    }
+}
+
 const char *sink_name(const struct sink *s)
 {
     return s->spec.name;

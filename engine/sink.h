@@ -74,6 +74,11 @@ int sink_spec_parse(const char *text, struct sink_spec *spec, char *err, size_t 
 struct sink *sink_open(const struct sink_spec *spec, const struct sink_limits *lim, char *err,
                        size_t errlen);
 
+const struct sink_spec *sink_spec_of(const struct sink *s);
+/* True when a and b write to the same place (same file path as written,
+ * socket, syslog, or Redis server and key in the same mode). */
+bool sink_same_target(const struct sink_spec *a, const struct sink_spec *b);
+
 /* True for file and standard output: written in the caller's thread. */
 bool sink_is_direct(const struct sink *s);
 const char *sink_name(const struct sink *s);

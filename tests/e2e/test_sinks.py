@@ -504,6 +504,11 @@ def bad_sink_specs_exit_64_naming_the_spec():
         rc, _, err = run(["-r", pcap, "-o", os.path.join(WORK, "bad.json"), "--eve-out", spec])
         eq(rc, 64, f"exit code for {spec!r}")
         assert f"'{spec}'" in err, f"{spec}: {err}"
+    dup = os.path.join(WORK, "dup.json")
+    for args in (["-o", dup, "--eve-out", f"file:{dup}"], ["--eve-out", "-", "--eve-out", "-"]):
+        rc, _, err = run(["-r", pcap] + args)
+        eq(rc, 64, f"exit code for the same sink twice: {args}")
+        assert "the same sink" in err, err
     rc, _, err = run(["-r", pcap, "--eve-out", "file:/nonexistent-dir/eve.json"])
     eq(rc, 73, "exit code for a file that cannot be created")
     assert "/nonexistent-dir/eve.json" in err, err
@@ -537,8 +542,8 @@ def syslog_delivers_every_event_with_its_priority():
     try:
         sock_path = os.path.join(d, "log.sock")
         listener = DgramListener(sock_path)
-        probe = subprocess.run(["unshare", "-m", "--propagation", "private", "true"],
-                               capture_output=True)
+        probe = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                                'mount -t tmpfs tmpfs "$0"', d], capture_output=True)
         if probe.returncode != 0:
             raise Skip("cannot make a mount namespace here: "
                        + probe.stderr.decode(errors="replace").strip())

@@ -515,7 +515,9 @@ Test(sink_unix, a_line_cut_by_a_broken_connection_is_sent_whole_on_the_next)
      * middle of a line; the reader then leaves without reading. */
     int c1 = accept(lfd, NULL, NULL);
     cr_assert_geq(c1, 0);
-    usleep(300 * 1000);
+    struct pollfd pfd = {c1, POLLIN, 0};
+    cr_assert_eq(poll(&pfd, 1, 10000), 1, "nothing sent on the first connection");
+    usleep(300 * 1000); /* let the writer fill the buffer and block */
     close(c1);
     int c2 = accept(lfd, NULL, NULL);
     cr_assert_geq(c2, 0);

@@ -69,7 +69,8 @@ struct sink {
     bool thread_started, thread_done, stopping;
     atomic_bool abandon;     /* give up what is queued: exit is waiting */
     bool dropping;           /* dropping since the queue was last empty */
-    double last_progress, drain_since, last_warn;
+    double last_progress, drain_since;
+    double last_warn, last_drop_warn; /* rate limits of the two warnings */
     int sock;                /* unix sockets; -1 when not connected */
     void *redis;             /* redisContext */
     bool refusal_reported;   /* writer thread only */

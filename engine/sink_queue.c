@@ -121,11 +121,11 @@ void sink_queued_put(struct sink *s, const char *buf, size_t len, uint64_t lines
     if (taken < lines) {
         s->st.dropped += lines - taken;
         double now = sink_now();
-        if (!s->dropping && now - s->last_warn >= WARN_INTERVAL) {
+        if (!s->dropping && now - s->last_drop_warn >= WARN_INTERVAL) {
             fprintf(stderr, "plainsight: warning: %s: queue full (%llu events), dropping "
                             "events; %llu dropped so far\n", s->spec.name,
                     (unsigned long long)s->q.lines, (unsigned long long)s->st.dropped);
-            s->last_warn = now;
+            s->last_drop_warn = now;
         }
         s->dropping = true;
     }

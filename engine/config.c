@@ -79,6 +79,17 @@ static const struct config_knob knobs[] = {
     {"buffer-size", CONFIG_SIZE, OFF(buffer_size), 0, 1 * GIB, 64 * MIB,
      "live capture: kernel buffer holding frames not yet read; a larger one rides out bursts "
      "(drops show as capture.kernel_drops); 0 keeps libpcap's default (2M)"},
+    {"eve-queue-size", CONFIG_COUNT, OFF(eve_queue_size), 1, 1U << 24, 65536,
+     "events each network sink (socket, syslog, Redis) holds while it is slow or down; "
+     "events that do not fit are dropped and counted"},
+    {"eve-queue-memcap", CONFIG_SIZE, OFF(eve_queue_memcap), 64 * KIB, 16 * GIB, 64 * MIB,
+     "bytes of events each network sink holds at most (with --eve-queue-size)"},
+    {"eve-drain-timeout", CONFIG_SECONDS, OFF(eve_drain_timeout), 0, 3600, 5,
+     "at exit, seconds a network sink may go without delivering before its queued events "
+     "are counted as dropped"},
+    {"eve-reconnect-max", CONFIG_SECONDS, OFF(eve_reconnect_max), 1, 3600, 10,
+     "longest wait between two connection attempts of a network sink (the wait doubles "
+     "from 0.1 s)"},
     {NULL, 0, 0, 0, 0, 0, NULL},
 };
 

@@ -37,6 +37,10 @@ struct ps_config {
     unsigned stats_interval;
     unsigned snaplen;
     size_t buffer_size;
+    /* EVE sinks (sink.h): bounds of each network sink's queue */
+    unsigned eve_queue_size;
+    size_t eve_queue_memcap;
+    unsigned eve_drain_timeout, eve_reconnect_max;
 };
 
 enum config_kind { CONFIG_COUNT, CONFIG_SIZE, CONFIG_SECONDS };

@@ -257,7 +257,10 @@ static uint64_t dispatch_uptime(const struct dispatch *d)
 }
 
 /* The stats events of rs, with each lane's counters in lane->snap. */
-static void dispatch_write_stats(struct dispatch *d, const struct run_stats *rs)
+/* Per-worker events, the totals, the engine counter events; at the end
+ * (final), sink counters wait until every event before them was delivered
+ * (a bounded wait), so they count the whole run. */
+static void dispatch_write_stats(struct dispatch *d, const struct run_stats *rs, bool final)
 {
     struct eve_thread *t = eve_thread_create(d->out);
     if (t == NULL)
@@ -267,6 +270,11 @@ static void dispatch_write_stats(struct dispatch *d, const struct run_stats *rs)
     eve_stats_log(t, d->now, rs);
     if (d->ws->xflow != NULL && d->ws->xflow->tr != NULL)
         token_reuse_log_stats(d->ws->xflow->tr, t, d->now);
+    if (final) {
+        eve_thread_flush(t);
+        eve_output_drain(d->out);
+    }
+    eve_stats_log_sinks(t, d->now);
     eve_thread_destroy(t);
 }
 
@@ -329,7 +337,7 @@ static void dispatch_on_second(struct dispatch *d, struct capture *c)
     if (d->snap_want == 0 || !dispatch_snapshot_collect(d))
         return;
     if (d->want_stats && eve_output_wants(d->out, EVE_STATS))
-        dispatch_write_stats(d, &d->snap_rs);
+        dispatch_write_stats(d, &d->snap_rs, false);
     d->want_stats = false;
     if (d->per.progress != NULL)
         d->per.progress(d->per.ctx, &d->snap_rs);
@@ -341,7 +349,7 @@ static bool dispatch_on_signal(struct dispatch *d, struct capture *c)
     if (signals_stop_requested())
         return false;
     if (signals_take_reopen() && d->per.reopen != NULL)
-        d->per.reopen(d->per.ctx);
+        d->per.reopen(d->per.reopen_ctx);
     if (signals_take_tick())
         dispatch_on_second(d, c);
     return true;
@@ -419,5 +427,5 @@ void dispatch_log_stats(struct dispatch *d, struct capture *c, struct run_stats 
         stats_add_u64(&rs->workers, &d->lanes[i].snap, sizeof(rs->workers));
     }
     if (eve_output_wants(d->out, EVE_STATS))
-        dispatch_write_stats(d, rs);
+        dispatch_write_stats(d, rs, true);
 }

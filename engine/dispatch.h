@@ -38,8 +38,9 @@ struct dispatch_periodic {
     unsigned stats_interval;
     struct rule_counts rules; /* for the stats events */
     void (*progress)(void *ctx, const struct run_stats *rs); /* NULL: none */
-    void (*reopen)(void *ctx); /* NULL: SIGHUP is noted and ignored */
-    void *ctx;
+    void *ctx;                 /* of progress */
+    void (*reopen)(void *reopen_ctx); /* SIGHUP; NULL: noted and ignored */
+    void *reopen_ctx;
 };
 void dispatch_set_periodic(struct dispatch *d, const struct dispatch_periodic *p);
 
@@ -49,8 +50,9 @@ void dispatch_set_periodic(struct dispatch *d, const struct dispatch_periodic *p
 int dispatch_run(struct dispatch *d, struct capture *c);
 
 /* After dispatch_run: sum every thread's counters into rs and write the
- * stats events (per worker, then totals) when they are selected. uptime is
- * the wall time since dispatch_run started, as in the periodic events. */
+ * stats events (per worker, then totals, then each sink's counters once its
+ * queue has drained) when they are selected. uptime is the wall time since
+ * dispatch_run started, as in the periodic events. */
 void dispatch_log_stats(struct dispatch *d, struct capture *c, struct run_stats *rs);
 
 #endif

@@ -1,20 +1,18 @@
 /*
  * eve.c - EVE output and event headers (see eve.h).
  *
- * Lines reach the file through write(2) on whole-line buffers, under one
- * mutex, so concurrent workers never interleave or tear a line, and a
- * failed write is counted per event instead of vanishing.
+ * Lines reach the sinks as whole-line buffers, under one mutex, so
+ * concurrent workers never interleave or tear a line, every sink sees the
+ * same lines in the same order, and a line a sink loses is counted by that
+ * sink instead of vanishing (sink.h).
  */
 #include "eve.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "eve_dump.h"
 #include "hash.h"
@@ -23,8 +21,9 @@
 #define EVE_LINE_MAX (64u << 20)    /* an event longer than this is dropped */
 
 struct eve_output {
-    int fd;
-    bool is_stdout;
+    struct sink *sinks[EVE_SINKS_MAX];
+    unsigned nsinks;
+    bool stopped;
     unsigned types;
     unsigned http_headers; /* EVE_HEADERS_* */
     unsigned cid_seed;
@@ -76,29 +75,84 @@ int eve_types_parse(const char *list, unsigned *mask, char *err, size_t errlen)
     return PS_OK;
 }
 
-struct eve_output *eve_output_open(const char *path, unsigned types, unsigned cid_seed,
-                                   char *err, size_t errlen)
+struct eve_output *eve_output_create(unsigned types, unsigned cid_seed)
 {
     struct eve_output *o = calloc(1, sizeof(*o));
-    if (o == NULL) {
-        snprintf(err, errlen, "out of memory");
+    if (o == NULL)
         return NULL;
-    }
-    if (strcmp(path, "-") == 0) {
-        o->fd = STDOUT_FILENO;
-        o->is_stdout = true;
-    } else {
-        o->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (o->fd < 0) {
-            snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-            free(o);
-            return NULL;
-        }
-    }
     o->types = types;
     o->cid_seed = cid_seed;
     pthread_mutex_init(&o->lock, NULL);
     return o;
+}
+
+int eve_output_add_sink(struct eve_output *o, const struct sink_spec *spec,
+                        const struct sink_limits *lim, char *err, size_t errlen)
+{
+    if (o->nsinks == EVE_SINKS_MAX) {
+        snprintf(err, errlen, "%s: at most %d sinks", spec->name, EVE_SINKS_MAX);
+        return PS_ERR;
+    }
+    for (unsigned i = 0; i < o->nsinks; i++) {
+        if (sink_same_target(sink_spec_of(o->sinks[i]), spec)) {
+            snprintf(err, errlen, "--eve-out '%s': the same sink as '%s' (every event would be "
+                     "written twice)", spec->name, sink_name(o->sinks[i]));
+            return PS_DECLINED;
+        }
+    }
+    struct sink *s = sink_open(spec, lim, err, errlen);
+    if (s == NULL)
+        return PS_ERR;
+    pthread_mutex_lock(&o->lock);
+    o->sinks[o->nsinks++] = s;
+    pthread_mutex_unlock(&o->lock);
+    return PS_OK;
+}
+
+struct eve_output *eve_output_open(const char *path, unsigned types, unsigned cid_seed,
+                                   char *err, size_t errlen)
+{
+    struct eve_output *o = eve_output_create(types, cid_seed);
+    if (o == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    struct sink_spec spec = {.kind = SINK_FILE, .truncate = true};
+    if (strcmp(path, "-") == 0)
+        spec.kind = SINK_STDOUT;
+    snprintf(spec.target, sizeof(spec.target), "%s", path);
+    snprintf(spec.name, sizeof(spec.name), "%s", path);
+    const struct sink_limits lim = {0}; /* direct sinks have no queue */
+    if (eve_output_add_sink(o, &spec, &lim, err, errlen) != PS_OK) {
+        eve_output_close(o);
+        return NULL;
+    }
+    return o;
+}
+
+void eve_output_reopen(struct eve_output *o)
+{
+    for (unsigned i = 0; i < o->nsinks; i++)
+        sink_request_reopen(o->sinks[i]);
+}
+
+void eve_output_drain(struct eve_output *o)
+{
+    for (unsigned i = 0; i < o->nsinks; i++)
+        sink_drain_begin(o->sinks[i]);
+    for (unsigned i = 0; i < o->nsinks; i++)
+        sink_drain(o->sinks[i]);
+}
+
+unsigned eve_output_sink_count(const struct eve_output *o)
+{
+    return o->nsinks;
+}
+
+const char *eve_output_sink_stats(struct eve_output *o, unsigned i, struct sink_stats *st)
+{
+    *st = sink_stats(o->sinks[i]);
+    return sink_name(o->sinks[i]);
 }
 
 void eve_output_set_file_names(struct eve_output *o, eve_file_name_fn fn, const void *src)
@@ -150,33 +204,40 @@ struct eve_output_stats eve_output_stats(struct eve_output *o)
     pthread_mutex_lock(&o->lock);
     struct eve_output_stats st = o->st;
     pthread_mutex_unlock(&o->lock);
+    st.lost = 0;
+    for (unsigned i = 0; i < o->nsinks; i++)
+        st.lost += sink_stats(o->sinks[i]).dropped;
     return st;
+}
+
+int eve_output_stop(struct eve_output *o)
+{
+    int rc = PS_OK;
+    if (o->stopped)
+        return rc;
+    /* Wait for every queue first (the waits overlap), then stop each sink. */
+    eve_output_drain(o);
+    for (unsigned i = 0; i < o->nsinks; i++) {
+        if (sink_stop(o->sinks[i]) != PS_OK)
+            rc = PS_ERR;
+    }
+    o->stopped = true;
+    return rc;
 }
 
 int eve_output_close(struct eve_output *o)
 {
     if (o == NULL)
         return PS_OK;
-    int rc = o->st.write_errors == 0 ? PS_OK : PS_ERR;
-    if (!o->is_stdout && close(o->fd) != 0)
+    int rc = eve_output_stop(o);
+    struct eve_output_stats st = eve_output_stats(o);
+    if (st.lost > 0 || st.too_large > 0)
         rc = PS_ERR;
+    for (unsigned i = 0; i < o->nsinks; i++)
+        sink_close(o->sinks[i]);
     pthread_mutex_destroy(&o->lock);
     free(o);
     return rc;
-}
-
-static bool eve_write_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
 }
 
 struct eve_thread *eve_thread_create(struct eve_output *o)
@@ -199,14 +260,14 @@ void eve_thread_flush(struct eve_thread *t)
     if (t->len == 0)
         return;
     struct eve_output *o = t->out;
+    struct sink_chunk *shared = NULL;
     pthread_mutex_lock(&o->lock);
-    if (eve_write_all(o->fd, t->buf, t->len)) {
-        o->st.events += t->lines;
-        o->st.bytes += t->len;
-    } else {
-        o->st.write_errors += t->lines;
-    }
+    for (unsigned i = 0; i < o->nsinks; i++)
+        sink_put(o->sinks[i], t->buf, t->len, t->lines, &shared);
+    o->st.events += t->lines;
+    o->st.bytes += t->len;
     pthread_mutex_unlock(&o->lock);
+    sink_chunk_release(shared);
     t->len = 0;
     t->lines = 0;
 }

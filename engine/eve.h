@@ -2,8 +2,9 @@
  * eve.h - EVE JSON lines: the shared output, per-thread line buffers, and
  * the header every event starts with.
  *
- * Each thread serialises its events into its own buffer and appends whole
- * lines to the output under one lock, so lines never interleave. Events are
+ * Each thread serialises its events into its own buffer and hands whole
+ * lines to every sink of the output (sink.h) under one lock, so lines never
+ * interleave and every sink gets them in the same order. Events are
  * jansson objects built only when an event is written; field order follows
  * Suricata's (timestamp, flow_id, event_type, tuple, community_id, ...,
  * pcap_filename last). Timestamps are packet time in UTC ("+0000").
@@ -15,6 +16,7 @@
 
 #include "common.h"
 #include "flow.h"
+#include "sink.h"
 
 /* Event types that --eve-types can select. */
 enum eve_type {
@@ -30,9 +32,9 @@ enum eve_type {
 int eve_types_parse(const char *list, unsigned *mask, char *err, size_t errlen);
 
 struct eve_output_stats {
-    uint64_t events, bytes;
-    uint64_t write_errors; /* events lost: the output refused them */
-    uint64_t too_large;    /* events lost: could not be serialised */
+    uint64_t events, bytes; /* handed to the sinks */
+    uint64_t lost;          /* events some sink lost (dropped), summed over sinks */
+    uint64_t too_large;     /* events lost: could not be serialised */
 };
 
 typedef const char *(*eve_file_name_fn)(const void *src, unsigned file_idx);
@@ -40,10 +42,28 @@ typedef const char *(*eve_file_name_fn)(const void *src, unsigned file_idx);
 struct eve_output;
 struct eve_thread;
 
-/* "-" writes to standard output. NULL with a message when the file cannot
- * be created. */
+#define EVE_SINKS_MAX 16
+
+/* An output without sinks yet; NULL when out of memory. */
+struct eve_output *eve_output_create(unsigned types, unsigned cid_seed);
+/* Add a sink (sink.h): every event goes to every sink. PS_ERR with a
+ * message when a file cannot be created (or memory, threads, the sink
+ * limit are lacking), PS_DECLINED when the output already has that sink;
+ * a network sink that is down is no error. */
+int eve_output_add_sink(struct eve_output *o, const struct sink_spec *spec,
+                        const struct sink_limits *lim, char *err, size_t errlen);
+/* One file sink at path (truncated), or standard output for "-". NULL with
+ * a message when the file cannot be created. */
 struct eve_output *eve_output_open(const char *path, unsigned types, unsigned cid_seed,
                                    char *err, size_t errlen);
+/* Reopen file sinks before their next write (SIGHUP). Async-signal-safe. */
+void eve_output_reopen(struct eve_output *o);
+/* Wait (bounded, see sink_drain) until every sink's queue is empty; the
+ * caller flushes its eve_thread first. */
+void eve_output_drain(struct eve_output *o);
+unsigned eve_output_sink_count(const struct eve_output *o);
+/* Name and counters of sink i. */
+const char *eve_output_sink_stats(struct eve_output *o, unsigned i, struct sink_stats *st);
 /* Names files for pcap_filename; without it the field is left out. */
 void eve_output_set_file_names(struct eve_output *o, eve_file_name_fn fn, const void *src);
 /* Live capture: the name is an interface and goes in in_iface instead, as
@@ -57,7 +77,11 @@ bool eve_output_wants(const struct eve_output *o, enum eve_type t);
 int eve_http_headers_parse(const char *value, unsigned *mask, char *err, size_t errlen);
 void eve_output_set_http_headers(struct eve_output *o, unsigned mask);
 unsigned eve_output_http_headers(const struct eve_output *o);
-/* Flush and close; PS_ERR when any line could not be written. */
+/* Drain and stop every sink (bounded wait), after which the counters are
+ * final; PS_ERR when a file could not be closed. Idempotent; no event may
+ * be written after it. */
+int eve_output_stop(struct eve_output *o);
+/* Stop if needed and free; PS_ERR when any event was lost. */
 int eve_output_close(struct eve_output *o);
 struct eve_output_stats eve_output_stats(struct eve_output *o);
 

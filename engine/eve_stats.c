@@ -174,19 +174,64 @@ void eve_stats_log(struct eve_thread *t, ps_time_t ts, const struct run_stats *r
     eve_stats_log_counters(t, ts, "ics", ics, PS_ARRAY_LEN(ics));
 }
 
-void eve_stats_log_counters(struct eve_thread *t, ps_time_t ts, const char *module,
-                            const struct stats_counter *c, size_t n)
+/* Append VALUE to msg as logfmt: bare when it can be, else quoted. */
+static size_t logfmt_value(char *msg, size_t size, size_t len, const char *v)
 {
-    char msg[1024];
+    if (strpbrk(v, " \"=\\") == NULL && *v != '\0')
+        return len + (size_t)snprintf(msg + len, size - len, "%s", v);
+    if (len < size)
+        msg[len++] = '"';
+    for (; *v != '\0' && len + 2 < size; v++) {
+        if (*v == '"' || *v == '\\')
+            msg[len++] = '\\';
+        msg[len++] = *v;
+    }
+    if (len < size)
+        msg[len++] = '"';
+    msg[len < size ? len : size - 1] = '\0';
+    return len;
+}
+
+void eve_stats_log_counters_of(struct eve_thread *t, ps_time_t ts, const char *module,
+                               const char *label, const char *value,
+                               const struct stats_counter *c, size_t n)
+{
+    char msg[2048];
     size_t len = 0;
     msg[0] = '\0';
+    if (label != NULL) {
+        len = (size_t)snprintf(msg, sizeof(msg), "%s=", label);
+        len = logfmt_value(msg, sizeof(msg), len, value);
+    }
     for (size_t i = 0; i < n && len < sizeof(msg); i++)
-        len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s=%llu", i ? " " : "",
+        len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s=%llu", len ? " " : "",
                                 c[i].name, (unsigned long long)c[i].value);
     json_t *ev = eve_event_plain("engine", ts);
     json_object_set_new(ev, "log_level", json_string("Info"));
     json_object_set_new(ev, "engine", json_pack("{s:s,s:s}", "module", module, "message", msg));
     eve_thread_emit(t, ev);
+}
+
+void eve_stats_log_counters(struct eve_thread *t, ps_time_t ts, const char *module,
+                            const struct stats_counter *c, size_t n)
+{
+    eve_stats_log_counters_of(t, ts, module, NULL, NULL, c, n);
+}
+
+void eve_stats_log_sinks(struct eve_thread *t, ps_time_t ts)
+{
+    struct eve_output *o = eve_thread_output(t);
+    for (unsigned i = 0; i < eve_output_sink_count(o); i++) {
+        struct sink_stats st;
+        const char *name = eve_output_sink_stats(o, i, &st);
+        const struct stats_counter c[] = {
+            {"written", st.written},
+            {"dropped", st.dropped},
+            {"reconnects", st.reconnects},
+            {"write_errors", st.write_errors},
+        };
+        eve_stats_log_counters_of(t, ts, "output", "sink", name, c, PS_ARRAY_LEN(c));
+    }
 }
 
 void eve_stats_log_thread(struct eve_thread *t, ps_time_t ts, const char *thread_name,

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,8 @@ struct options {
     int ninputs;
     const char *log_dir;
     const char *eve_path;
+    const char **eve_outs; /* --eve-out specs, checked while parsing */
+    int neve_outs;
     const char *bpf;
     const char *iface;
     const char *user, *group;
@@ -78,8 +81,24 @@ static void usage(FILE *out)
             "                         interface and the output are open\n"
             "      --group GROUP      live: switch to GROUP (default: USER's group)\n"
             "  -l, --log-dir DIR      directory for eve.json (default: current directory)\n"
-            "  -o, --eve PATH         EVE output file; - for standard output\n"
-            "                         (default: DIR/eve.json)\n"
+            "  -o, --eve PATH         EVE output file (truncated first); - for standard\n"
+            "                         output (default: DIR/eve.json, unless --eve-out)\n"
+            "      --eve-out SINK     send every event to SINK too; repeat for more (up to\n"
+            "                         16). SINK is one of:\n"
+            "                           file:PATH      append to PATH; SIGHUP reopens it\n"
+            "                           -              standard output\n"
+            "                           unix-stream:PATH  an existing Unix stream socket\n"
+            "                           unix-dgram:PATH   an existing Unix datagram socket,\n"
+            "                                          one event per datagram\n"
+            "                           syslog[:FACILITY[:LEVEL]]  syslog(3) (default\n"
+            "                                          local5, info)\n"
+            "                           redis://HOST[:PORT]/KEY[?mode=list|channel]\n"
+            "                                          RPUSH to list KEY (default) or PUBLISH\n"
+            "                                          to channel KEY; port 6379 by default\n"
+            "                         Network sinks (sockets, syslog, Redis) have a bounded\n"
+            "                         queue (--eve-queue-size): they reconnect in the\n"
+            "                         background, and events that do not fit are dropped\n"
+            "                         and counted, never waited for\n"
             "      --eve-types LIST   comma-separated event types to write\n"
             "                         (alert, flow, http, anomaly, stats; default: all);\n"
             "                         stats brings engine events with the counters the\n"
@@ -119,14 +138,15 @@ static void usage(FILE *out)
             "  66  an input file or directory is missing or unreadable\n"
             "  70  internal error\n"
             "  71  out of memory or threads cannot be started\n"
-            "  73  the EVE output cannot be created\n"
-            "  74  writing the EVE output failed during the run (events were lost)\n"
+            "  73  the EVE output (a file or -l directory) cannot be created\n"
+            "  74  events were lost: writing a file failed, or a network sink dropped\n"
+            "      events (its counters are in the summary and the output events)\n"
             "  77  live capture or --user/--group not permitted\n"
             "  78  a rule file has errors (each is named with FILE:LINE:COL)\n"
             "\n"
             "Signals: SIGINT or SIGTERM stops reading, ends every flow, writes the final\n"
             "stats and exits 0; a second SIGINT exits at once with 130, losing events\n"
-            "not yet written.\n");
+            "not yet written. SIGHUP reopens file: sinks and -o (log rotation).\n");
 }
 
 enum {
@@ -141,6 +161,7 @@ enum {
     OPT_GROUP,
     OPT_SCANNERS,
     OPT_RULES_CACHE,
+    OPT_EVE_OUT,
     OPT_KNOB = 2000
 };
 
@@ -151,6 +172,7 @@ static struct option *build_long_options(void)
         {"read", required_argument, NULL, 'r'},   {"filter", required_argument, NULL, 'f'},
         {"log-dir", required_argument, NULL, 'l'}, {"eve", required_argument, NULL, 'o'},
         {"eve-types", required_argument, NULL, OPT_EVE_TYPES},
+        {"eve-out", required_argument, NULL, OPT_EVE_OUT},
         {"http-headers", required_argument, NULL, OPT_HTTP_HEADERS},
         {"rules", required_argument, NULL, 'S'},  {"no-rules", no_argument, NULL, OPT_NO_RULES},
         {"test-rules", no_argument, NULL, OPT_TEST_RULES},
@@ -217,7 +239,9 @@ static int parse_args(int argc, char **argv, struct options *o)
     o->inputs = calloc((size_t)argc, sizeof(*o->inputs));
     o->rules.files = calloc((size_t)argc, sizeof(*o->rules.files));
     o->rules.scanner_files = calloc((size_t)argc, sizeof(*o->rules.scanner_files));
-    if (o->inputs == NULL || o->rules.files == NULL || o->rules.scanner_files == NULL) {
+    o->eve_outs = calloc((size_t)argc, sizeof(*o->eve_outs));
+    if (o->inputs == NULL || o->rules.files == NULL || o->rules.scanner_files == NULL ||
+        o->eve_outs == NULL) {
         free(longopts);
         return EXIT_OSERR;
     }
@@ -254,6 +278,15 @@ static int parse_args(int argc, char **argv, struct options *o)
                 rc = EXIT_USAGE;
             }
             break;
+        case OPT_EVE_OUT: {
+            struct sink_spec spec;
+            if (sink_spec_parse(optarg, &spec, err, sizeof(err)) != PS_OK) {
+                fprintf(stderr, "plainsight: %s\n", err);
+                rc = EXIT_USAGE;
+            }
+            o->eve_outs[o->neve_outs++] = optarg;
+            break;
+        }
         case OPT_HTTP_HEADERS:
             if (eve_http_headers_parse(optarg, &o->http_headers, err, sizeof(err)) != PS_OK) {
                 fprintf(stderr, "plainsight: %s\n", err);
@@ -314,13 +347,12 @@ static const char *capture_name_cb(const void *src, unsigned idx)
     return capture_file_name(src, idx);
 }
 
-/* -o wins; else DIR/eve.json, where DIR must exist. */
-static int resolve_eve_path(const struct options *o, char *path, size_t len)
+/* --- EVE output: -o, --eve-out, or DIR/eve.json ---------------------- */
+
+/* Where events go when neither -o nor --eve-out is given: DIR/eve.json,
+ * where DIR must exist. */
+static int default_eve_path(const struct options *o, char *path, size_t len)
 {
-    if (o->eve_path != NULL) {
-        snprintf(path, len, "%s", o->eve_path);
-        return -1;
-    }
     const char *dir = o->log_dir ? o->log_dir : ".";
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
@@ -332,6 +364,96 @@ static int resolve_eve_path(const struct options *o, char *path, size_t len)
     return -1;
 }
 
+static int add_sink(struct eve_output *out, const char *text, bool truncate,
+                    const struct sink_limits *lim)
+{
+    char err[1024 + SINK_NAME_MAX];
+    struct sink_spec spec;
+    if (sink_spec_parse(text, &spec, err, sizeof(err)) != PS_OK) {
+        fprintf(stderr, "plainsight: %s\n", err);
+        return EXIT_USAGE;
+    }
+    spec.truncate = truncate;
+    int added = eve_output_add_sink(out, &spec, lim, err, sizeof(err));
+    if (added != PS_OK) {
+        fprintf(stderr, "plainsight: %s\n", err);
+        if (added == PS_DECLINED)
+            return EXIT_USAGE;
+        return spec.kind == SINK_FILE ? EXIT_CANTCREAT : EXIT_OSERR;
+    }
+    return -1;
+}
+
+/* The output with every sink: -o PATH (truncated, as before sinks) and each
+ * --eve-out, or DIR/eve.json when neither is given. -1 to go on, or the
+ * exit code to stop with. */
+static int open_output(const struct options *o, struct eve_output **outp)
+{
+    char path[4096 + 8];
+    const struct sink_limits lim = {o->cfg.eve_queue_size, o->cfg.eve_queue_memcap,
+                                    o->cfg.eve_drain_timeout, o->cfg.eve_reconnect_max};
+    struct eve_output *out = eve_output_create(o->eve_types, o->cfg.community_id_seed);
+    if (out == NULL)
+        return EXIT_OSERR;
+    int rc = -1;
+    if (o->eve_path != NULL) {
+        snprintf(path, sizeof(path), "%s%s", strcmp(o->eve_path, "-") == 0 ? "" : "file:",
+                 o->eve_path);
+        rc = add_sink(out, path, true, &lim);
+    } else if (o->neve_outs == 0) {
+        rc = default_eve_path(o, path, sizeof(path));
+        if (rc < 0) {
+            memmove(path + 5, path, strlen(path) + 1);
+            memcpy(path, "file:", 5);
+            rc = add_sink(out, path, true, &lim);
+        }
+    }
+    for (int i = 0; rc < 0 && i < o->neve_outs; i++)
+        rc = add_sink(out, o->eve_outs[i], false, &lim);
+    if (rc >= 0) {
+        eve_output_close(out);
+        return rc;
+    }
+    *outp = out;
+    return -1;
+}
+
+/* Stop the sinks and report each one's counters; EXIT_IOERR when any
+ * event was lost. */
+static int close_output(struct eve_output *out, bool quiet)
+{
+    int rc = EXIT_OK;
+    if (eve_output_stop(out) != PS_OK) {
+        fprintf(stderr, "plainsight: error: closing an EVE file failed\n");
+        rc = EXIT_IOERR;
+    }
+    struct eve_output_stats es = eve_output_stats(out);
+    if (es.too_large > 0) {
+        fprintf(stderr, "plainsight: error: %llu events were too large to write\n",
+                (unsigned long long)es.too_large);
+        rc = EXIT_IOERR;
+    }
+    for (unsigned i = 0; i < eve_output_sink_count(out); i++) {
+        struct sink_stats st;
+        const char *name = eve_output_sink_stats(out, i, &st);
+        if (st.dropped > 0)
+            rc = EXIT_IOERR;
+        if (st.dropped > 0 || st.write_errors > 0 || !quiet)
+            fprintf(stderr, "plainsight: %s%s: %llu events written, %llu dropped, %llu "
+                            "reconnects, %llu write errors\n",
+                    st.dropped > 0 ? "error: " : "", strcmp(name, "-") == 0 ? "standard output" : name,
+                    (unsigned long long)st.written, (unsigned long long)st.dropped,
+                    (unsigned long long)st.reconnects, (unsigned long long)st.write_errors);
+    }
+    eve_output_close(out);
+    return rc;
+}
+
+static void reopen_output(void *out)
+{
+    eve_output_reopen(out);
+}
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -339,7 +461,7 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void print_summary(const struct run_stats *rs, const char *eve_path, double secs,
+static void print_summary(const struct run_stats *rs, double secs,
                           const struct eve_output_stats *es, const char *iface)
 {
     double mb = (double)rs->decode.bytes / 1e6;
@@ -358,8 +480,8 @@ static void print_summary(const struct run_stats *rs, const char *eve_path, doub
             "plainsight: %llu packets (%.1f MB) from %s in %.2f s: %.0f packets/s, "
             "%.1f MB/s\n"
             "plainsight: %llu flows, %llu HTTP transactions, %llu calendars (%llu components, "
-            "%llu malformed, %llu over --ics-max-size), %llu alerts, %llu invalid packets, "
-            "%llu events written to %s\n",
+            "%llu malformed, %llu truncated), %llu alerts, %llu invalid packets, "
+            "%llu events\n",
             (unsigned long long)rs->decode.pkts, mb, from, secs,
             secs > 0 ? (double)rs->decode.pkts / secs : 0.0, secs > 0 ? mb / secs : 0.0,
             (unsigned long long)rs->workers.flow.total, (unsigned long long)rs->workers.app.tx_http,
@@ -368,7 +490,7 @@ static void print_summary(const struct run_stats *rs, const char *eve_path, doub
             (unsigned long long)rs->workers.inspect.cal_malformed,
             (unsigned long long)rs->workers.inspect.cal_truncated,
             (unsigned long long)rs->workers.inspect.alerts, (unsigned long long)rs->decode.invalid,
-            (unsigned long long)es->events, strcmp(eve_path, "-") == 0 ? "standard output" : eve_path);
+            (unsigned long long)es->events);
 }
 
 /* Load the rules; -1 to go on, or the exit code to stop with. With
@@ -428,11 +550,8 @@ static struct capture *open_input(const struct options *o, int *rc)
 
 static int run(struct options *o, struct ruleset *rules)
 {
-    char err[1024], eve_path[4096];
+    char err[1024];
     struct privs privs;
-    int rc = resolve_eve_path(o, eve_path, sizeof(eve_path));
-    if (rc >= 0)
-        return rc;
     /* Names first: a misspelt --user fails before the interface is touched. */
     if (privs_resolve(o->user, o->group, &privs, err, sizeof(err)) != PS_OK) {
         fprintf(stderr, "plainsight: %s\n", err);
@@ -443,15 +562,15 @@ static int run(struct options *o, struct ruleset *rules)
         return EXIT_OSERR;
     }
 
+    int rc;
     struct capture *cap = open_input(o, &rc);
     if (cap == NULL)
         return rc;
-    struct eve_output *out = eve_output_open(eve_path, o->eve_types, o->cfg.community_id_seed,
-                                             err, sizeof(err));
-    if (out == NULL) {
-        fprintf(stderr, "plainsight: %s\n", err);
+    struct eve_output *out = NULL;
+    rc = open_output(o, &out);
+    if (rc >= 0) {
         capture_close(cap);
-        return EXIT_CANTCREAT;
+        return rc;
     }
     /* The interface and the output are open: root is no longer needed. */
     if (privs_drop(&privs, err, sizeof(err)) != PS_OK) {
@@ -492,20 +611,18 @@ static int run(struct options *o, struct ruleset *rules)
     struct progress *prog = NULL;
     if (!o->quiet && o->iface == NULL && isatty(STDERR_FILENO))
         prog = progress_create(cap, stderr);
-    /* .reopen is where SIGHUP reaches the outputs (log rotation); without
-     * it the signal is caught and does nothing. */
+    /* SIGHUP reaches the file sinks through .reopen (log rotation). */
     struct dispatch_periodic per = {.stats_interval = o->cfg.stats_interval, .rules = counts,
                                     .progress = prog != NULL ? progress_update : NULL,
-                                    .ctx = prog};
+                                    .ctx = prog, .reopen = reopen_output, .reopen_ctx = out};
     dispatch_set_periodic(d, &per);
     bool ticking = o->iface != NULL || per.stats_interval > 0 || prog != NULL;
     if (ticking && signals_start_ticker(1000) != PS_OK)
         fprintf(stderr, "plainsight: warning: no interval timer (%s): no periodic stats\n",
                 strerror(errno));
     if (o->iface != NULL && !o->quiet)
-        fprintf(stderr, "plainsight: listening on %s%s, writing to %s\n", o->iface,
-                o->no_promisc ? "" : " (promiscuous)",
-                strcmp(eve_path, "-") == 0 ? "standard output" : eve_path);
+        fprintf(stderr, "plainsight: listening on %s%s\n", o->iface,
+                o->no_promisc ? "" : " (promiscuous)");
 
     double t0 = now_seconds();
     rc = dispatch_run(d, cap) == PS_OK ? EXIT_OK : EXIT_OSERR;
@@ -520,20 +637,12 @@ static int run(struct options *o, struct ruleset *rules)
     token_reuse_destroy(xs.tr);
 
     struct eve_output_stats es = eve_output_stats(out);
-    if (es.write_errors > 0 || es.too_large > 0) {
-        fprintf(stderr, "plainsight: error: %llu events could not be written to %s\n",
-                (unsigned long long)(es.write_errors + es.too_large), eve_path);
-        rc = EXIT_IOERR;
-    }
-    if (eve_output_close(out) != PS_OK && rc == EXIT_OK) {
-        fprintf(stderr, "plainsight: error: closing %s failed\n", eve_path);
-        rc = EXIT_IOERR;
-    }
     if (!o->quiet) {
         if (signals_stop_requested())
             fprintf(stderr, "plainsight: stopped by a signal; every flow was ended\n");
-        print_summary(&rs, eve_path, secs, &es, o->iface);
+        print_summary(&rs, secs, &es, o->iface);
     }
+    rc = close_output(out, o->quiet);
     capture_close(cap);
     return rc;
 }
@@ -543,6 +652,9 @@ int main(int argc, char **argv)
     struct options o = {.eve_types = EVE_ALL_TYPES};
     config_defaults(&o.cfg);
     struct ruleset rules = {0};
+    /* A log rotation while the rules load must not kill the run; the
+     * handlers of signals.c take over once the output exists. */
+    signal(SIGHUP, SIG_IGN);
     int rc = parse_args(argc, argv, &o);
     if (rc < 0)
         rc = load_rules(&o, &rules);
@@ -552,5 +664,6 @@ int main(int argc, char **argv)
     free(o.inputs);
     free(o.rules.files);
     free(o.rules.scanner_files);
+    free(o.eve_outs);
     return rc;
 }

@@ -49,6 +49,14 @@ struct stats_counter {
 };
 void eve_stats_log_counters(struct eve_thread *t, ps_time_t ts, const char *module,
                             const struct stats_counter *c, size_t n);
+/* The same, for one named instance: "LABEL=VALUE name=N ...", VALUE quoted
+ * (logfmt) when it holds a space, a quote or '='. */
+void eve_stats_log_counters_of(struct eve_thread *t, ps_time_t ts, const char *module,
+                               const char *label, const char *value,
+                               const struct stats_counter *c, size_t n);
+/* One `output` engine event per sink of t's output: sink=NAME written=N
+ * dropped=N reconnects=N write_errors=N (the counters at this moment). */
+void eve_stats_log_sinks(struct eve_thread *t, ps_time_t ts);
 
 /* One worker's figures, marked with engine.thread_name. */
 void eve_stats_log_thread(struct eve_thread *t, ps_time_t ts, const char *thread_name,

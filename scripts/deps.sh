@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libpcap-dev libhyperscan-dev libhtp-dev libical-dev libjansson-dev libpcre2-dev
   zlib1g-dev libhiredis-dev libcriterion-dev
-  python3 python3-jsonschema tshark tcpdump tcpreplay iproute2 time
+  python3 python3-jsonschema tshark tcpdump tcpreplay iproute2 time redis-server
 )
 
 missing=()

@@ -71,11 +71,12 @@ static inline unsigned fz_touch(struct ps_slice s)
 /* --- fuzz_app.c: one HTTP connection through the real inspection --- */
 
 /* The shipped rules compiled once, an EVE output to /dev/null, and an HTTP
- * connection whose transactions go through inspect (detect, ics, redact,
- * EVE), with every transaction accessor read and checked on the way. */
+ * connection whose transactions go through inspect (detect, ics with a
+ * 64 KB calendar cap, redact, EVE), with every transaction accessor read
+ * and checked on the way. */
 struct fz_app;
 
-struct fz_app *fz_app_create(uint64_t body_limit, size_t ics_max);
+struct fz_app *fz_app_create(uint64_t body_limit);
 void fz_app_feed(struct fz_app *a, enum ps_dir dir, const uint8_t *data, size_t len);
 void fz_app_gap(struct fz_app *a, enum ps_dir dir, uint64_t len);
 /* Close the connection, check that every transaction was reported once

@@ -1,9 +1,11 @@
 /*
  * fuzz_app.c - the HTTP -> inspect -> detect -> EVE pipeline for the HTTP
- * and iCalendar targets: the shipped rules (the .rules files of rules/) are compiled
- * once per process; every input gets its own libhtp connection and
- * inspection context, fed through the callbacks the engine uses, with each
- * transaction accessor read and the parser's contract checked.
+ * and iCalendar targets. Like a worker, the process keeps the shipped rules
+ * (the .rules files of rules/), one inspection context and the libhtp
+ * configurations; every input is one connection, fed through the
+ * callbacks the engine uses, with each transaction accessor read and the
+ * parser's contract checked. (A fresh inspection context per input costs a
+ * Hyperscan scratch each time and ran ten times slower.)
  */
 #include <stdbool.h>
 
@@ -20,7 +22,6 @@
 #define FZ_MAX_TX 4096
 
 struct fz_app {
-    struct http_shared *hs;
     struct http_conn *hc;
     struct inspect_ctx *ic;
     struct http_ops ops;
@@ -36,6 +37,9 @@ static struct detect_engine *fz_engine;
 static struct eve_output *fz_out;
 static struct eve_thread *fz_eve;
 static struct flow fz_flow;
+static struct inspect_ctx *fz_inspect;
+static struct http_shared *fz_http[4]; /* by body limit */
+static uint64_t fz_http_limit[4];
 
 static void fz_app_global(void)
 {
@@ -55,6 +59,8 @@ static void fz_app_global(void)
     FZ_CHECK(fz_out != NULL);
     fz_eve = eve_thread_create(fz_out);
     FZ_CHECK(fz_eve != NULL);
+    fz_inspect = inspect_create(fz_engine, false, 64 * 1024, fz_eve, fz_out);
+    FZ_CHECK(fz_inspect != NULL);
 
     fz_flow.ip_ver = 4;
     fz_flow.proto = 6;
@@ -138,23 +144,35 @@ static void fz_app_release(void *ctx, void *user)
     inspect_http_release(a->ic, user);
 }
 
-struct fz_app *fz_app_create(uint64_t body_limit, size_t ics_max)
+static struct http_shared *fz_app_http(uint64_t body_limit)
+{
+    size_t i = 0;
+    while (i < PS_ARRAY_LEN(fz_http) && fz_http[i] != NULL && fz_http_limit[i] != body_limit)
+        i++;
+    FZ_CHECK(i < PS_ARRAY_LEN(fz_http));
+    if (fz_http[i] == NULL) {
+        struct http_config cfg = {
+            .body_limit = body_limit,
+            .decompress_layer_limit = 2,
+            .decompress_bomb_limit = 1u << 20,
+        };
+        fz_http[i] = http_shared_create(&cfg);
+        fz_http_limit[i] = body_limit;
+        FZ_CHECK(fz_http[i] != NULL);
+    }
+    return fz_http[i];
+}
+
+struct fz_app *fz_app_create(uint64_t body_limit)
 {
     fz_app_global();
     struct fz_app *a = calloc(1, sizeof(*a));
     FZ_CHECK(a != NULL);
-    struct http_config cfg = {
-        .body_limit = body_limit,
-        .decompress_layer_limit = 2,
-        .decompress_bomb_limit = 1u << 20,
-    };
-    a->hs = http_shared_create(&cfg);
-    a->ic = inspect_create(fz_engine, false, ics_max, fz_eve, fz_out);
-    FZ_CHECK(a->hs != NULL && a->ic != NULL);
+    a->ic = fz_inspect;
     a->ops = (struct http_ops){.body = fz_app_body, .tx_done = fz_app_tx_done,
                                .event = fz_app_event, .tx_release = fz_app_release, .ctx = a};
     a->now = PS_SECONDS(1700000000);
-    a->hc = http_conn_create(a->hs, &a->ops, a->now);
+    a->hc = http_conn_create(fz_app_http(body_limit), &a->ops, a->now);
     FZ_CHECK(a->hc != NULL);
     return a;
 }
@@ -178,8 +196,6 @@ void fz_app_finish(struct fz_app *a)
     for (uint64_t id = 0; id < FZ_MAX_TX && id <= a->max_id; id++)
         FZ_CHECK(!a->seen[id] || a->done[id] == 1);
     http_conn_destroy(a->hc);
-    inspect_destroy(a->ic);
-    http_shared_destroy(a->hs);
     eve_thread_flush(fz_eve);
     free(a);
 }

@@ -15,7 +15,7 @@ static const uint64_t body_limits[] = {0, 16, 4096, 1u << 20};
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fz z = {data, size};
-    struct fz_app *a = fz_app_create(body_limits[fz_u8(&z) & 3], 64 * 1024);
+    struct fz_app *a = fz_app_create(body_limits[fz_u8(&z) & 3]);
     while (z.n > 0) {
         uint8_t ctl = fz_u8(&z);
         enum ps_dir dir = (ctl & 1) ? PS_TOCLIENT : PS_TOSERVER;

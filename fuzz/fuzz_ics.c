@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(res.components == s.components);
 
     /* The same body as an HTTP response, through inspect_ics. */
-    struct fz_app *a = fz_app_create(1u << 20, 64 * 1024);
+    struct fz_app *a = fz_app_create(1u << 20);
     char head[160];
     int n = snprintf(head, sizeof(head),
                      "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n", ct,

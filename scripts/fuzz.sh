@@ -53,6 +53,10 @@ fi
 
 declare -A DICT=([http]=http [ics]=ics [rules]=rules)
 declare -A MAXLEN=([rules]=4096 [capture]=65536)
+# Seconds an input may take. Building the detection engine compiles the
+# input's rules with Hyperscan, which takes seconds for a long pcre under
+# ASan; the engine does that once at start, so only a minute means a hang.
+declare -A TIMEOUT=([rules]=60)
 
 # Run one target; its summary goes to $dir/logs/TARGET.result.
 run_target() {
@@ -60,7 +64,7 @@ run_target() {
   local bin=$dir/fuzz/fuzz_$t corpus=$dir/corpus/$t art=$dir/artifacts/$t/
   local log=$dir/logs/$t.log
   mkdir -p "$corpus" "$art" "$dir/logs"
-  local args=(-max_total_time="$time_s" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+  local args=(-max_total_time="$time_s" -timeout="${TIMEOUT[$t]:-10}" -rss_limit_mb=2048 -print_final_stats=1
               -artifact_prefix="$art")
   [[ -n ${DICT[$t]:-} ]] && args+=(-dict="fuzz/dict/${DICT[$t]}.dict")
   [[ -n ${MAXLEN[$t]:-} ]] && args+=(-max_len="${MAXLEN[$t]}")

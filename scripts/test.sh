@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up, build, and run the whole test suite: Criterion unit tests and the
-# end-to-end tests, on the release build and again on an ASan+UBSan build.
+# end-to-end tests, on the release build and again on an ASan+UBSan build,
+# then every libFuzzer target for a minute (scripts/fuzz.sh).
 # Closes with one line "total: N passed, N failed"; exits non-zero on any
 # failure.
 set -uo pipefail
@@ -59,6 +60,24 @@ run_e2e() {
   failed=$((failed + $(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$line")))
 }
 
+# Run every libFuzzer target for FUZZ_TIME seconds (60), two at a time;
+# each target is one pass or one fail in the totals.
+run_fuzz() {
+  local log
+  log=$(mktemp)
+  scripts/fuzz.sh -t "${FUZZ_TIME:-60}" -j 2 | tee "$log"
+  local line
+  line=$(grep -E "^fuzz: [0-9]+ passed, [0-9]+ failed" "$log" | tail -1)
+  rm -f "$log"
+  if [[ -z "$line" ]]; then
+    failed=$((failed + 1))
+    echo "fuzz runner did not finish"
+    return
+  fi
+  passed=$((passed + $(sed -nE 's/^fuzz: ([0-9]+) passed.*/\1/p' <<<"$line")))
+  failed=$((failed + $(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$line")))
+}
+
 echo "== release build"
 if ! scripts/build.sh >/dev/null; then
   echo "release build failed"; scripts/build.sh 2>&1 | tail -30
@@ -75,6 +94,9 @@ fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_unit build-sanitize asan
 run_e2e build-sanitize/plainsight asan
+
+echo "== fuzzing (libFuzzer + ASan + UBSan, ${FUZZ_TIME:-60}s per target)"
+run_fuzz
 
 echo "total: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

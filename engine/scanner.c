@@ -157,7 +157,7 @@ static int parse_line(struct scanner_set *s, char *line, char *why, size_t whyle
     if (e.trait == SCANNER_ADDRESS) {
         const char *err = parse_cidr(value, &e);
         if (err != NULL) {
-            snprintf(why, whylen, "'%s': %s", value, err);
+            snprintf(why, whylen, "'%.64s': %s", value, err); /* a CIDR is short */
             return PS_ERR;
         }
         return push_entry(s, &e);

@@ -59,7 +59,7 @@ static void fz_app_global(void)
     FZ_CHECK(fz_out != NULL);
     fz_eve = eve_thread_create(fz_out);
     FZ_CHECK(fz_eve != NULL);
-    fz_inspect = inspect_create(fz_engine, false, 64 * 1024, fz_eve, fz_out);
+    fz_inspect = inspect_create(fz_engine, false, 64 * 1024, 8u << 20, NULL, fz_eve, fz_out);
     FZ_CHECK(fz_inspect != NULL);
 
     fz_flow.ip_ver = 4;

@@ -34,6 +34,7 @@ import random
 import unicodedata
 
 from . import catalog
+from .postfilter import char_rank, is_placeholder
 
 # --- the rules' sids, kinds and post-filters (mirrors rules/meeting.rules) -----------------
 SIDS = {
@@ -108,41 +109,6 @@ def entropy(s):
     return -sum(c / n * math.log2(c / n) for c in collections.Counter(b).values())
 
 
-def _rank(c):
-    c = c.lower()
-    if "0" <= c <= "9":
-        return ord(c) - 48
-    if "a" <= c <= "z":
-        return 10 + ord(c) - 97
-    return -1
-
-
-_PLACEHOLDER_WORDS = {"example", "changeme", "redacted", "token", "secret", "password",
-                      "placeholder", "sample", "test", "dummy", "undefined", "null", "none"}
-
-
-def is_placeholder(s):
-    """The engine's whole-value placeholder test (engine/secret.c)."""
-    if len(s) <= 1:
-        return True
-    for p in range(1, 5):
-        if 2 * p <= len(s) and all(s[i] == s[i - p] for i in range(p, len(s))):
-            return True
-    if len(s) >= 4:
-        r = [_rank(c) for c in s]
-        step = r[1] - r[0]
-        if min(r) >= 0 and step in (1, -1) and all(r[i] - r[i - 1] == step for i in range(1, len(s))):
-            return True
-    low = s.lower()
-    if low in _PLACEHOLDER_WORDS or s.endswith("EXAMPLE") or \
-            (len(s) > 5 and low[:4] == "your" and s[4] in "_-"):
-        return True
-    if (s[0] == "<" and s[-1] == ">") or (len(s) >= 4 and s[:2] == "{{" and s[-2:] == "}}") or \
-            (len(s) >= 3 and s[:2] == "${" and s[-1] == "}") or (s[0] == "%" and s[-1] == "%"):
-        return True
-    return all(c in "xX*.0" for c in s)
-
-
 def _looks_weak(s):
     """Stricter than the engine, on the code's digits/letters: no run of 4
     equal or consecutive characters anywhere, no stop word."""
@@ -151,7 +117,7 @@ def _looks_weak(s):
         w = t[i:i + 4]
         if len(set(w)) == 1:
             return True
-        d = [_rank(w[j + 1]) - _rank(w[j]) for j in range(3)]
+        d = [char_rank(w[j + 1]) - char_rank(w[j]) for j in range(3)]
         if d in ([1] * 3, [-1] * 3):
             return True
     return any(w in t for w in ("test", "fake", "pass", "xxxx", "1234"))

@@ -40,6 +40,9 @@ import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+from gentraffic.postfilter import is_placeholder  # noqa: E402  the engine's placeholder test
 RULES = os.path.join(ROOT, "rules", "plainsight.rules")
 CLASSES = os.path.join(ROOT, "rules", "classification.config")
 VECTORS = os.path.join(HERE, "vectors.json")
@@ -296,42 +299,6 @@ def entropy(s):
     return -sum(c / n * math.log2(c / n) for c in collections.Counter(s).values())
 
 
-def _rank(c):
-    c = c.lower()
-    if "0" <= c <= "9":
-        return ord(c) - ord("0")
-    if "a" <= c <= "z":
-        return 10 + ord(c) - ord("a")
-    return -1
-
-
-_WORDS = {"example", "changeme", "redacted", "token", "secret", "password", "placeholder",
-          "sample", "test", "dummy", "undefined", "null", "none"}
-
-
-def is_placeholder(s):
-    """The engine's built-in drop list (engine/secret.c), on the whole value."""
-    if len(s) <= 1:
-        return True
-    for p in range(1, 5):
-        if 2 * p <= len(s) and all(s[i] == s[i - p] for i in range(p, len(s))):
-            return True
-    if len(s) >= 4:
-        ranks = [_rank(c) for c in s]
-        step = ranks[1] - ranks[0]
-        if min(ranks) >= 0 and step in (1, -1) and \
-                all(ranks[i] - ranks[i - 1] == step for i in range(1, len(s))):
-            return True
-    low = s.lower()
-    if low in _WORDS or s.endswith("EXAMPLE") or \
-            (len(s) > 5 and low[:4] == "your" and s[4] in "_-"):
-        return True
-    if (s[0] == "<" and s[-1] == ">") or (len(s) >= 4 and s[:2] == "{{" and s[-2:] == "}}") or \
-            (len(s) >= 3 and s[:2] == "${" and s[-1] == "}") or (s[0] == "%" and s[-1] == "%"):
-        return True
-    return all(c in "xX*.0" for c in s)
-
-
 def passes(rule, secret):
     return (len(secret) >= rule.min_len and entropy(secret) >= rule.min_entropy
             and not is_placeholder(secret))
@@ -546,7 +513,6 @@ def check_vectors(rules, vectors):
 def generated_transactions(seed, sessions, secrets_pct):
     """Every planned transaction of a generated capture, with the flow's
     client port, plus the truth's secrets; nothing is written to disk."""
-    sys.path.insert(0, os.path.join(ROOT, "scripts"))
     import gen_traffic
     from gentraffic import scheduler
     from gentraffic.secrets import Planter

@@ -6,8 +6,14 @@
  * learn that it is a capture of a link type we decode, then closed, and
  * reopened when its turn comes. Standard input cannot be read twice, so it
  * stays open from the check on. A live interface is the one "file" of its
- * capture and stays open throughout. libpcap owns each frame's bytes until
- * the next read; the caller copies them once if it must keep them.
+ * capture and stays open throughout.
+ *
+ * A classic pcap file is then read through pcap_map (memory-mapped, no
+ * copy), with the snapshot length and filter libpcap derived from it;
+ * anything else through libpcap, which owns each frame's bytes until the
+ * next read (the caller copies them if it must keep them). Mapped files
+ * are numbered end to end into one position space (packet.cap_pos); a file
+ * that has been read stays mapped until capture_release() passes its end.
  */
 #include "capture.h"
 
@@ -22,6 +28,7 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "pcap_map.h"
 
 #define CAPTURE_IOBUF (128u * 1024)
 
@@ -44,7 +51,20 @@ struct capture {
     uint64_t size_done;   /* bytes of the files already read to the end */
     uint64_t cur_size;
     char *iobuf;          /* stdio buffer of the open file, CAPTURE_IOBUF bytes */
+    /* The current file when mapped (cur is then NULL), where its offsets
+     * start in the position space, and its filter. */
+    struct pcap_map *map;
+    uint64_t map_base;
+    struct bpf_program prog;
+    bool have_prog;
+    struct capture_read_map *done_maps; /* read to the end, not yet released */
+    unsigned ndone, capdone;
     struct capture_stats st;
+};
+
+struct capture_read_map {
+    struct pcap_map *map;
+    uint64_t base;
 };
 
 static int capture_add_name(struct capture *c, const char *name)
@@ -323,6 +343,12 @@ void capture_close(struct capture *c)
         return;
     if (c->cur != NULL)
         pcap_close(c->cur);
+    pcap_map_close(c->map);
+    for (unsigned i = 0; i < c->ndone; i++)
+        pcap_map_close(c->done_maps[i].map);
+    free(c->done_maps);
+    if (c->have_prog)
+        pcap_freecode(&c->prog);
     if (c->stdin_handle != NULL)
         pcap_close(c->stdin_handle);
     for (unsigned i = 0; i < c->nfiles; i++)
@@ -333,11 +359,45 @@ void capture_close(struct capture *c)
     free(c);
 }
 
+/* Read the file pc was opened on through a map instead, when pcap_map
+ * takes it: with libpcap's snapshot length and a copy of the filter. */
+static void capture_try_map(struct capture *c, pcap_t *pc)
+{
+    const char *name = c->names[c->cur_idx];
+    char err[512];
+    int rc;
+    if (strcmp(name, "-") == 0)
+        return;
+    /* Room to park the map once read, so ending the file cannot fail. */
+    if (c->ndone == c->capdone) {
+        unsigned cap = c->capdone ? 2 * c->capdone : 4;
+        struct capture_read_map *n = realloc(c->done_maps, cap * sizeof(*n));
+        if (n == NULL)
+            return;
+        c->done_maps = n;
+        c->capdone = cap;
+    }
+    if (c->bpf != NULL && pcap_compile(pc, &c->prog, c->bpf, 1, PCAP_NETMASK_UNKNOWN) != 0)
+        return; /* compiled once already: keep libpcap's reading */
+    c->have_prog = c->bpf != NULL;
+    c->map = pcap_map_open(name, pcap_snapshot(pc), &rc, err, sizeof(err));
+    if (c->map != NULL) {
+        pcap_close(c->cur);
+        c->cur = NULL;
+        return;
+    }
+    if (rc != PS_DECLINED) /* libpcap has it open: read it that way */
+        fprintf(stderr, "plainsight: warning: %s; reading it without a map\n", err);
+    if (c->have_prog)
+        pcap_freecode(&c->prog);
+    c->have_prog = false;
+}
+
 /* Open the next file in the list; false when none is left. A file that
  * passed the check but fails now (removed meanwhile) is counted and skipped. */
 static bool capture_advance(struct capture *c)
 {
-    while (c->cur == NULL && c->cur_idx < c->nfiles && !c->live) {
+    while (c->cur == NULL && c->map == NULL && c->cur_idx < c->nfiles && !c->live) {
         enum capture_error why;
         char err[512];
         struct stat sb;
@@ -352,18 +412,74 @@ static bool capture_advance(struct capture *c)
         c->cur_linktype = pcap_datalink(c->cur);
         c->cur_size = stat(c->names[c->cur_idx], &sb) == 0 ? (uint64_t)sb.st_size : 0;
         c->st.files++;
+        capture_try_map(c, c->cur);
     }
-    return c->cur != NULL;
+    return c->cur != NULL || c->map != NULL;
 }
 
-/* The current input is done: close it and move to the next. */
+/* The current input is done: close it (a map waits for its release) and
+ * move to the next. */
 static void capture_end_current(struct capture *c)
 {
-    pcap_close(c->cur);
+    if (c->cur != NULL)
+        pcap_close(c->cur);
     c->cur = NULL;
+    if (c->map != NULL) {
+        /* capture_try_map made room */
+        c->done_maps[c->ndone++] = (struct capture_read_map){c->map, c->map_base};
+        c->map_base += pcap_map_size(c->map);
+        c->map = NULL;
+    }
+    if (c->have_prog)
+        pcap_freecode(&c->prog);
+    c->have_prog = false;
     c->cur_idx++;
     c->size_done += c->cur_size;
     c->cur_size = 0;
+}
+
+/* Fill the capture fields of p; data is libpcap's or the map's. */
+static void capture_fill(struct capture *c, struct packet *p, const struct pcap_pkthdr *h,
+                         const u_char *data, uint64_t pos)
+{
+    c->cur_cnt++;
+    c->st.packets++;
+    c->st.bytes += h->len;
+    p->data = data;
+    p->caplen = h->caplen;
+    p->wirelen = h->len > h->caplen ? h->len : h->caplen;
+    p->ts = (ps_time_t)h->ts.tv_sec * PS_USEC_PER_SEC + (ps_time_t)h->ts.tv_usec;
+    p->pcap_cnt = c->cur_cnt;
+    p->file_idx = c->cur_idx;
+    p->linktype = c->cur_linktype;
+    p->wire_frames = 1;
+    p->wire_bytes = p->wirelen;
+    p->flags = 0;
+    p->cap_pos = pos;
+}
+
+/* The next record of the mapped file that passes the filter. */
+static int capture_next_mapped(struct capture *c, struct packet *p)
+{
+    struct pcap_map_record r;
+    char err[256];
+    int rc;
+    while ((rc = pcap_map_next(c->map, &r, err, sizeof(err))) == PCAP_MAP_RECORD) {
+        struct pcap_pkthdr h = {.caplen = r.caplen, .len = r.len};
+        h.ts.tv_sec = (time_t)r.ts_sec;
+        h.ts.tv_usec = (suseconds_t)r.ts_usec;
+        if (c->have_prog && pcap_offline_filter(&c->prog, &h, r.data) == 0)
+            continue;
+        capture_fill(c, p, &h, r.data, c->map_base + r.pos);
+        return CAPTURE_PACKET;
+    }
+    if (rc == PCAP_MAP_ERROR) {
+        fprintf(stderr, "plainsight: warning: %s: %s\n", c->names[c->cur_idx], err);
+        fprintf(stderr, "plainsight: warning: rest of %s skipped\n", c->names[c->cur_idx]);
+        c->st.errors++;
+    }
+    capture_end_current(c);
+    return CAPTURE_END;
 }
 
 int capture_next(struct capture *c, struct packet *p)
@@ -372,21 +488,14 @@ int capture_next(struct capture *c, struct packet *p)
     const u_char *data;
 
     while (capture_advance(c)) {
+        if (c->map != NULL) {
+            if (capture_next_mapped(c, p) == CAPTURE_PACKET)
+                return CAPTURE_PACKET;
+            continue;
+        }
         int rc = pcap_next_ex(c->cur, &h, &data);
         if (rc == 1) {
-            c->cur_cnt++;
-            c->st.packets++;
-            c->st.bytes += h->len;
-            p->data = data;
-            p->caplen = h->caplen;
-            p->wirelen = h->len > h->caplen ? h->len : h->caplen;
-            p->ts = (ps_time_t)h->ts.tv_sec * PS_USEC_PER_SEC + (ps_time_t)h->ts.tv_usec;
-            p->pcap_cnt = c->cur_cnt;
-            p->file_idx = c->cur_idx;
-            p->linktype = c->cur_linktype;
-            p->wire_frames = 1;
-            p->wire_bytes = p->wirelen;
-            p->flags = 0;
+            capture_fill(c, p, h, data, CAPTURE_POS_NONE);
             return CAPTURE_PACKET;
         }
         if (rc == 0 && c->live) {
@@ -439,6 +548,8 @@ void capture_progress(const struct capture *c, uint64_t *done, uint64_t *total)
 {
     *total = c->size_total;
     *done = c->size_done;
+    if (c->map != NULL)
+        *done += pcap_map_offset(c->map);
     if (c->cur != NULL && !c->live && c->size_total > 0) {
         FILE *f = pcap_file(c->cur);
         long pos = f != NULL ? ftell(f) : -1;
@@ -447,6 +558,26 @@ void capture_progress(const struct capture *c, uint64_t *done, uint64_t *total)
     }
     if (c->size_total == 0)
         *done = c->st.bytes;
+}
+
+uint64_t capture_position(const struct capture *c)
+{
+    return c->map != NULL ? c->map_base + pcap_map_offset(c->map) : c->map_base;
+}
+
+void capture_release(struct capture *c, uint64_t pos)
+{
+    unsigned n = 0;
+    while (n < c->ndone && c->done_maps[n].base + pcap_map_size(c->done_maps[n].map) <= pos)
+        pcap_map_close(c->done_maps[n++].map);
+    if (n > 0) {
+        memmove(c->done_maps, c->done_maps + n, (c->ndone - n) * sizeof(*c->done_maps));
+        c->ndone -= n;
+    }
+    if (c->ndone > 0 && pos > c->done_maps[0].base)
+        pcap_map_release(c->done_maps[0].map, pos - c->done_maps[0].base);
+    if (c->map != NULL && pos > c->map_base)
+        pcap_map_release(c->map, pos - c->map_base);
 }
 
 bool capture_is_live(const struct capture *c)

@@ -86,13 +86,25 @@ void capture_set_stop_check(struct capture *c, bool (*stopping)(void));
 void capture_set_wait_hook(struct capture *c, void (*fn)(void *ctx), void *ctx);
 
 /*
- * Read the next packet. The frame bytes stay owned by libpcap and are valid
- * until the next call; p->data points at them and capture fields of p are
- * filled (view fields are left for the decoder). Returns an enum
+ * Read the next packet: p->data points at the frame and the capture fields
+ * of p are filled (view fields are left for the decoder). Returns an enum
  * capture_next_rc. A damaged file is reported on stderr, counted in errors,
  * and reading goes on with the next file; a failing interface ends input.
+ *
+ * How long the frame bytes stay valid: p->cap_pos == CAPTURE_POS_NONE, they
+ * are libpcap's until the next call; otherwise the frame is in a mapped
+ * file and stays valid until capture_release() passes p->cap_pos.
  */
 int capture_next(struct capture *c, struct packet *p);
+
+#define CAPTURE_POS_NONE UINT64_MAX
+
+/* Where the next mapped frame would be: every cap_pos returned from now on
+ * is at least this. */
+uint64_t capture_position(const struct capture *c);
+/* No frame with cap_pos < pos will be read again: unmap what held only
+ * such frames. Positions must not go back. */
+void capture_release(struct capture *c, uint64_t pos);
 
 /* Names of the inputs, indexed by packet.file_idx (live: the interface);
  * stable until close. */

@@ -1,8 +1,12 @@
 /*
  * dispatch.c - reader loop, batches and worker threads (see dispatch.h).
  *
- * A batch holds up to BATCH_PKTS packet views and one arena for their
- * frames; a frame never straddles two batches. Each worker has two rings:
+ * A batch holds up to BATCH_PKTS packet views and one arena for the frames
+ * that must be copied: those in libpcap's buffer (pcapng, standard input,
+ * live capture) and datagrams rebuilt from fragments. A frame of a mapped
+ * capture file is not copied: the batch points into the map, and the
+ * reader releases the map behind the oldest batch a worker has not
+ * finished (dispatch_release). Each worker has two rings:
  * `full` (reader -> worker) and `free` (worker -> reader), and a fixed
  * number of batches that circulate between them. A batch also carries the
  * reader's packet time, so a worker that receives few packets still ends
@@ -20,6 +24,7 @@
 #include "dispatch.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +40,12 @@
 #define BATCH_PKTS 256
 #define BATCH_ARENA (512 * 1024) /* > the largest frame libpcap returns (256 KiB) */
 #define TICK_PACKETS 65536       /* packets between time ticks to idle workers */
+#define RELEASE_PACKETS 4096     /* packets between releases of mapped input */
 
 struct batch {
     unsigned n;
     size_t used;
+    uint64_t pos_lo; /* capture position before its first packet */
     ps_time_t now;
     bool end;
     bool snapshot; /* worker: publish your counters after this batch */
@@ -52,6 +59,12 @@ struct lane {
     struct batch *cur; /* being filled by the reader */
     struct batch **all;
     unsigned nbatches;
+    /* Release tracking: pos_lo of each batch handed over, by sequence
+     * number modulo nbatches; batches handed over, and finished (written
+     * by the worker). */
+    uint64_t *lo;
+    uint64_t pushed;
+    _Atomic uint64_t done;
     pthread_t thread;
     bool started;
     pthread_mutex_t snap_lock; /* guards snap and snap_seq */
@@ -69,6 +82,7 @@ struct dispatch {
     ps_time_t now;
     struct dispatch_periodic per;
     struct capture *cap;        /* being read by dispatch_run */
+    uint64_t pos;               /* capture position of the packet being routed */
     struct timespec started;    /* wall clock at dispatch_run */
     unsigned since_stats;       /* seconds since the last periodic stats */
     bool want_stats;            /* the pending snapshot is for a stats event */
@@ -89,7 +103,8 @@ static int dispatch_lane_init(struct dispatch *d, struct lane *l, unsigned id)
     l->full = ring_create(l->nbatches);
     l->free = ring_create(l->nbatches);
     l->all = calloc(l->nbatches, sizeof(*l->all));
-    if (l->full == NULL || l->free == NULL || l->all == NULL)
+    l->lo = calloc(l->nbatches, sizeof(*l->lo));
+    if (l->full == NULL || l->free == NULL || l->all == NULL || l->lo == NULL)
         return PS_NOMEM;
     for (unsigned i = 0; i < l->nbatches; i++) {
         l->all[i] = malloc(sizeof(struct batch));
@@ -146,6 +161,7 @@ void dispatch_destroy(struct dispatch *d)
         for (unsigned j = 0; l->all != NULL && j < l->nbatches; j++)
             free(l->all[j]);
         free(l->all);
+        free(l->lo);
         ring_destroy(l->full);
         ring_destroy(l->free);
     }
@@ -179,6 +195,8 @@ static void *dispatch_worker_main(void *arg)
         b->n = 0;
         b->used = 0;
         b->snapshot = false;
+        /* Its frames are read: the map behind them may go. */
+        atomic_fetch_add_explicit(&l->done, 1, memory_order_release);
         ring_push(l->free, b);
         if (end)
             break;
@@ -193,24 +211,47 @@ static void dispatch_lane_flush(struct dispatch *d, struct lane *l, bool end, bo
     l->cur->now = d->now;
     l->cur->end = end;
     l->cur->snapshot = snapshot;
+    l->lo[l->pushed++ % l->nbatches] = l->cur->n > 0 ? l->cur->pos_lo : d->pos;
     ring_push(l->full, l->cur);
     l->cur = end ? NULL : ring_pop(l->free);
 }
 
-/* Copy a decoded packet into its worker's batch: the one copy of a frame. */
+/* Put a decoded packet into its worker's batch, copying the frame unless
+ * it is in a mapped file. */
 static void dispatch_enqueue(struct dispatch *d, const struct packet *p)
 {
     struct lane *l = &d->lanes[p->hash % d->nlanes];
     struct batch *b = l->cur;
-    if (b->n == BATCH_PKTS || b->used + p->caplen > BATCH_ARENA) {
+    bool copy = p->cap_pos == CAPTURE_POS_NONE || (p->flags & PKT_REASSEMBLED);
+    if (b->n == BATCH_PKTS || (copy && b->used + p->caplen > BATCH_ARENA)) {
         dispatch_lane_flush(d, l, false, false);
         b = l->cur;
     }
+    if (b->n == 0)
+        b->pos_lo = d->pos;
     struct packet *q = &b->pkts[b->n++];
     *q = *p;
-    memcpy(b->arena + b->used, p->data, p->caplen);
-    q->data = b->arena + b->used;
-    b->used += p->caplen;
+    if (copy) {
+        memcpy(b->arena + b->used, p->data, p->caplen);
+        q->data = b->arena + b->used;
+        b->used += p->caplen;
+    }
+}
+
+/* Unmap the input that no worker will read again: everything before the
+ * oldest batch not yet finished, or being filled. */
+static void dispatch_release(struct dispatch *d, struct capture *c)
+{
+    uint64_t keep = capture_position(c);
+    for (unsigned i = 0; d->nlanes > 1 && i < d->nlanes; i++) {
+        struct lane *l = &d->lanes[i];
+        uint64_t done = atomic_load_explicit(&l->done, memory_order_acquire);
+        if (done < l->pushed)
+            keep = PS_MIN(keep, l->lo[done % l->nbatches]);
+        else if (l->cur != NULL && l->cur->n > 0)
+            keep = PS_MIN(keep, l->cur->pos_lo);
+    }
+    capture_release(c, keep);
 }
 
 /* Decode, then route: to the only worker directly, or into a batch. */
@@ -385,6 +426,7 @@ int dispatch_run(struct dispatch *d, struct capture *c)
         d->lanes[i].started = true;
     }
     signals_restore(&mask);
+    d->pos = capture_position(c);
     while ((rc = capture_next(c, &p)) != CAPTURE_END) {
         if (signals_pending() && !dispatch_on_signal(d, c))
             break;
@@ -401,6 +443,9 @@ int dispatch_run(struct dispatch *d, struct capture *c)
         dispatch_packet(d, &p);
         if (++count % tick_every == 0)
             dispatch_tick(d);
+        if (count % RELEASE_PACKETS == 0)
+            dispatch_release(d, c);
+        d->pos = capture_position(c);
     }
     if (d->nlanes == 1) {
         worker_finish(d->lanes[0].w);

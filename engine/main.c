@@ -23,6 +23,8 @@
 #include "stats.h"
 #include "token_reuse.h"
 
+_Static_assert(SIGNALS_EXIT_BUS == EXIT_IOERR, "a truncated mapped input exits as an I/O error");
+
 static int capture_exit_code(enum capture_error why)
 {
     switch (why) {

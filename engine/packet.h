@@ -1,9 +1,10 @@
 /*
  * packet.h - one captured frame and the decoded view of it.
  *
- * The frame bytes live in a batch arena (see batch.h) or, for a datagram
- * rebuilt from fragments, in the defragmenter's buffer until the dispatcher
- * copies it into the arena. Decoders fill the view fields in place and
+ * The frame bytes live in a mapped capture file, in libpcap's buffer until
+ * the next read or, for a datagram rebuilt from fragments, in the
+ * defragmenter's buffer; the dispatcher copies the last two into a batch
+ * arena when another thread must read them. Decoders fill the view fields in place and
  * never allocate. All offsets are relative to `data`.
  */
 #ifndef PS_PACKET_H
@@ -42,6 +43,8 @@ struct packet {
     uint64_t pcap_cnt;  /* 1-based frame number within its capture file */
     uint32_t file_idx;  /* index of the capture file in the run */
     int linktype;       /* DLT_* of the capture */
+    uint64_t cap_pos;   /* frame in a mapped file: its position, which keeps it
+                         * valid until released; else CAPTURE_POS_NONE (capture.h) */
 
     /* What this packet stands for on the wire: 1 frame of wirelen bytes, or,
      * for a reassembled datagram, every fragment frame it was built from. */

@@ -22,6 +22,19 @@ static void signals_on_stop(int sig)
     stop_flag = 1;
 }
 
+/* A mapped capture file lost pages under us: it was truncated while being
+ * read (pcap_map.h). Returning would fault again; what was not yet written
+ * is lost, so the exit says so with the output-error code. */
+static void signals_on_bus(int sig)
+{
+    static const char msg[] = "plainsight: error: a capture file was truncated while being read "
+                              "(SIGBUS); the output is incomplete\n";
+    (void)sig;
+    ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    (void)n;
+    _exit(SIGNALS_EXIT_BUS);
+}
+
 static void signals_on_hup(int sig)
 {
     (void)sig;
@@ -55,7 +68,8 @@ int signals_install(void)
     if (signals_set(SIGINT, signals_on_stop, 0) != PS_OK ||
         signals_set(SIGTERM, signals_on_stop, 0) != PS_OK ||
         signals_set(SIGHUP, signals_on_hup, SA_RESTART) != PS_OK ||
-        signals_set(SIGALRM, signals_on_alarm, SA_RESTART) != PS_OK)
+        signals_set(SIGALRM, signals_on_alarm, SA_RESTART) != PS_OK ||
+        signals_set(SIGBUS, signals_on_bus, 0) != PS_OK)
         return PS_ERR;
     return PS_OK;
 }
@@ -124,6 +138,7 @@ void signals_reset(void)
     signal(SIGTERM, SIG_DFL);
     signal(SIGHUP, SIG_DFL);
     signal(SIGALRM, SIG_DFL);
+    signal(SIGBUS, SIG_DFL);
     stop_flag = 0;
     reopen_flag = 0;
     tick_flag = 0;

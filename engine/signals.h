@@ -15,6 +15,9 @@
  *   SIGALRM          the once-a-second tick of signals_start_ticker(), which
  *                    drives periodic stats, the progress line and wall-clock
  *                    time in live capture without a clock read per packet.
+ *   SIGBUS           a mapped capture file was truncated by another process
+ *                    while being read: a message, and exit at once with
+ *                    SIGNALS_EXIT_BUS (on any thread; it cannot be deferred).
  *
  * Threads other than the reader must not take these signals: create them
  * between signals_block() and signals_restore().
@@ -25,6 +28,10 @@
 #include <signal.h>
 
 #include "common.h"
+
+/* The exit code after SIGBUS: EX_IOERR, as for output that could not be
+ * completed. */
+#define SIGNALS_EXIT_BUS 74
 
 /* Install the handlers; PS_ERR (errno set) when sigaction fails. */
 int signals_install(void);

@@ -55,6 +55,7 @@ struct capture {
      * start in the position space, and its filter. */
     struct pcap_map *map;
     uint64_t map_base;
+    unsigned prefetch; /* for each map (pcap_map_set_prefetch) */
     struct bpf_program prog;
     bool have_prog;
     struct capture_read_map *done_maps; /* read to the end, not yet released */
@@ -309,6 +310,7 @@ struct capture *capture_open(const char *const *paths, int npaths, const char *b
     if (bpf != NULL && (c->bpf = strdup(bpf)) == NULL)
         goto fail;
     c->iobuf = malloc(CAPTURE_IOBUF); /* NULL: stdio's default buffer */
+    c->prefetch = PCAP_MAP_PREFETCH;
     if (capture_expand(c, paths, npaths, why, err, errlen) != PS_OK)
         goto fail;
 
@@ -382,6 +384,7 @@ static void capture_try_map(struct capture *c, pcap_t *pc)
     c->have_prog = c->bpf != NULL;
     c->map = pcap_map_open(name, pcap_snapshot(pc), &rc, err, sizeof(err));
     if (c->map != NULL) {
+        pcap_map_set_prefetch(c->map, c->prefetch);
         pcap_close(c->cur);
         c->cur = NULL;
         return;
@@ -558,6 +561,13 @@ void capture_progress(const struct capture *c, uint64_t *done, uint64_t *total)
     }
     if (c->size_total == 0)
         *done = c->st.bytes;
+}
+
+void capture_set_prefetch(struct capture *c, unsigned bytes)
+{
+    c->prefetch = bytes;
+    if (c->map != NULL)
+        pcap_map_set_prefetch(c->map, bytes);
 }
 
 uint64_t capture_position(const struct capture *c)

@@ -99,6 +99,12 @@ int capture_next(struct capture *c, struct packet *p);
 
 #define CAPTURE_POS_NONE UINT64_MAX
 
+/* How much of the next mapped frame to load into the cache while the
+ * caller handles this one: all of it (the default) when the caller reads
+ * the payload itself, the headers when other threads will. */
+void capture_set_prefetch(struct capture *c, unsigned bytes);
+#define CAPTURE_PREFETCH_HEADERS 128u /* up to TCP with options, behind VLAN tags */
+
 /* Where the next mapped frame would be: every cap_pos returned from now on
  * is at least this. */
 uint64_t capture_position(const struct capture *c);

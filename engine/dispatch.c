@@ -186,8 +186,11 @@ static void *dispatch_worker_main(void *arg)
     struct lane *l = arg;
     for (;;) {
         struct batch *b = ring_pop(l->full);
-        for (unsigned i = 0; i < b->n; i++)
+        for (unsigned i = 0; i < b->n; i++) {
+            if (i + 1 < b->n)
+                packet_prefetch(&b->pkts[i + 1]);
             worker_handle_packet(l->w, &b->pkts[i]);
+        }
         worker_tick(l->w, b->now);
         if (b->snapshot)
             dispatch_lane_publish(l);
@@ -426,6 +429,9 @@ int dispatch_run(struct dispatch *d, struct capture *c)
         d->lanes[i].started = true;
     }
     signals_restore(&mask);
+    /* With workers, the reader reads only the headers of each frame. */
+    if (d->nlanes > 1)
+        capture_set_prefetch(c, CAPTURE_PREFETCH_HEADERS);
     d->pos = capture_position(c);
     while ((rc = capture_next(c, &p)) != CAPTURE_END) {
         if (signals_pending() && !dispatch_on_signal(d, c))

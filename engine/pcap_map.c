@@ -22,8 +22,6 @@
 #define PCAP_REC_HDR 16
 /* libpcap's largest caplen for every link type we decode (MAXIMUM_SNAPLEN). */
 #define PCAP_MAX_CAPLEN 262144u
-/* Bytes of the next record to prefetch: a full Ethernet frame. */
-#define PCAP_MAP_PREFETCH 1536u
 
 struct pcap_window {
     uint8_t *base; /* NULL: none */
@@ -38,6 +36,7 @@ struct pcap_map {
     uint64_t next; /* offset of the next record header */
     bool swapped, nsec;
     uint32_t snapshot;
+    unsigned prefetch; /* bytes of the next record to prefetch */
     uint64_t page;
     struct pcap_window cur;
     struct pcap_window *old; /* retired, oldest first */
@@ -99,6 +98,7 @@ struct pcap_map *pcap_map_open(const char *path, int snapshot, int *rc, char *er
     m->page = page > 0 ? (uint64_t)page : 4096;
     m->snapshot = snapshot > 0 ? (uint32_t)snapshot : PCAP_MAX_CAPLEN;
     m->next = PCAP_FILE_HDR;
+    m->prefetch = PCAP_MAP_PREFETCH;
     if (fstat(m->fd, &sb) != 0 || !S_ISREG(sb.st_mode) || !pcap_map_header(m)) {
         *rc = PS_DECLINED;
         close(m->fd);
@@ -121,6 +121,11 @@ void pcap_map_close(struct pcap_map *m)
     free(m->old);
     close(m->fd);
     free(m);
+}
+
+void pcap_map_set_prefetch(struct pcap_map *m, unsigned bytes)
+{
+    m->prefetch = bytes;
 }
 
 uint64_t pcap_map_offset(const struct pcap_map *m)
@@ -207,7 +212,7 @@ static void pcap_map_restat(struct pcap_map *m)
 static void pcap_map_prefetch(const struct pcap_map *m)
 {
     const struct pcap_window *w = &m->cur;
-    uint64_t end = PS_MIN(m->next + PCAP_MAP_PREFETCH, w->off + w->len);
+    uint64_t end = PS_MIN(m->next + m->prefetch, w->off + w->len);
     for (uint64_t off = m->next; off < end; off += 64)
         __builtin_prefetch(w->base + (off - w->off), 0, 3);
 }

@@ -57,6 +57,12 @@ void pcap_map_close(struct pcap_map *m); /* accepts NULL */
  * pcap_map_release() passes r->pos, or the map is closed. */
 int pcap_map_next(struct pcap_map *m, struct pcap_map_record *r, char *err, size_t errlen);
 
+/* Bytes of the next record to load into the cache as each record is
+ * returned (default PCAP_MAP_PREFETCH, a full Ethernet frame): a reader
+ * that hands payloads to other threads wants only the headers. */
+#define PCAP_MAP_PREFETCH 1536u
+void pcap_map_set_prefetch(struct pcap_map *m, unsigned bytes);
+
 /* File offset of the next record (bytes consumed so far). */
 uint64_t pcap_map_offset(const struct pcap_map *m);
 /* File size as last seen. */

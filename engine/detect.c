@@ -74,11 +74,14 @@ static struct detect_state *detect_state_new(struct detect_thread *dt)
     struct detect_state *st = calloc(1, sizeof(*st));
     if (st == NULL)
         return NULL;
+    size_t nconf = dt->de->n_confirm ? dt->de->n_confirm : 1;
     st->hits = calloc(words, sizeof(uint64_t));
-    st->secrets = calloc(dt->de->n_confirm ? dt->de->n_confirm : 1, sizeof(*st->secrets));
-    if (st->hits == NULL || st->secrets == NULL) {
+    st->secrets = calloc(nconf, sizeof(*st->secrets));
+    st->arm_until = calloc(nconf, sizeof(*st->arm_until));
+    if (st->hits == NULL || st->secrets == NULL || st->arm_until == NULL) {
         free(st->hits);
         free(st->secrets);
+        free(st->arm_until);
         free(st);
         return NULL;
     }
@@ -103,6 +106,7 @@ static void detect_state_free(struct detect_state *st)
     free(st->pending_list.v);
     free(st->hits);
     free(st->secrets);
+    free(st->arm_until);
     free(st->arena);
     free(st);
 }
@@ -373,6 +377,24 @@ static void detect_pending_add(struct detect_thread *dt, struct detect_state *st
     }
 }
 
+/* An occurrence of an arming literal ending at stream offset `to`: each
+ * deferred pcre it arms waits, pending, for PCRE2 to try it on this chunk
+ * and the next ones, until a match holding the literal can no longer end. */
+static void detect_arm(struct detect_scan *sc, const struct detect_pattern *a, uint64_t to)
+{
+    struct detect_state *st = sc->st;
+    uint64_t until = to + DETECT_CONFIRM_WINDOW;
+    for (uint32_t i = 0; i < a->n_arms; i++) {
+        uint32_t id = a->arms[i];
+        if (detect_bit_test(st->hits, id))
+            continue;
+        uint32_t c = sc->dt->de->patterns[id].confirm_idx;
+        if (!detect_bit_test(st->pending, c) || st->arm_until[c] < until)
+            st->arm_until[c] = until;
+        detect_pending_add(sc->dt, st, c);
+    }
+}
+
 static int detect_on_match(unsigned int id, unsigned long long from, unsigned long long to,
                            unsigned int flags, void *ctx)
 {
@@ -382,6 +404,10 @@ static int detect_on_match(unsigned int id, unsigned long long from, unsigned lo
     if (id >= de->n_patterns || detect_bit_test(sc->st->hits, id))
         return 0;
     const struct detect_pattern *p = &de->patterns[id];
+    if (p->n_arms > 0) { /* an arming literal: never a hit itself */
+        detect_arm(sc, p, to);
+        return 0;
+    }
     if (p->confirm) {
         if (dt->tried[p->confirm_idx] == sc->serial)
             return 0;
@@ -413,7 +439,11 @@ static void detect_pending_run(struct detect_scan *sc)
             enum detect_verdict v = detect_confirm(sc, p);
             if (v == DETECT_CONFIRMED)
                 detect_hit(dt, st, id);
-            keep = v == DETECT_PENDING;
+            /* armed: a match holding the literal may still end in the
+             * bytes to come */
+            keep = v == DETECT_PENDING ||
+                   (v == DETECT_FAILED && p->deferred &&
+                    st->arm_until[cidx] > st->fed[sc->buf] + sc->len);
         }
         if (keep && sc->final && p->buffer == sc->buf)
             keep = false; /* the stream ended: nothing more can come */

@@ -9,6 +9,9 @@
  * content, else its longest positive content, else its first positive
  * condition; rules with none are evaluated for every unit of their
  * protocol. One database per buffer: block mode, stream mode for bodies.
+ * A body pcre that PCRE2 confirms, in a rule whose fast pattern is a
+ * literal content of the same body, is deferred: armed by that literal
+ * instead of compiled (see detect_int.h).
  *
  * Should a database still fail on one expression (a limit the check of
  * detect_expr.c cannot see; when Hyperscan names none, the buffer's
@@ -131,6 +134,34 @@ static int detect_fast_pick(const struct detect_spec *sp, size_t n)
     return best;
 }
 
+/* sp[i] can be deferred, armed by the literal sp[fast]: a positive,
+ * unanchored body pcre PCRE2 confirms, and a positive literal content of
+ * the same body. A negated pcre must be looked for everywhere, and an
+ * anchored one from the stream's first byte. */
+static bool detect_deferrable(const struct detect_spec *sp, size_t i, int fast)
+{
+    if (fast < 0 || (size_t)fast == i)
+        return false;
+    const struct detect_spec *p = &sp[i], *f = &sp[fast];
+    return p->confirm && !p->negated && !p->anchored && rule_buffer_is_stream(p->buffer) &&
+           f->buffer == p->buffer && !f->negated && !f->confirm && f->weight > 0;
+}
+
+/* The arming twin of the literal spec f: the same expression, reported at
+ * every occurrence (no SINGLEMATCH), shared by the rules that use it. */
+static int detect_arming_add(struct detect_build *b, const struct detect_spec *f, uint32_t *id)
+{
+    struct detect_spec a = *f;
+    a.expr = strdup(f->expr);
+    if (a.expr == NULL)
+        return PS_NOMEM;
+    a.flags &= ~(unsigned)HS_FLAG_SINGLEMATCH;
+    a.re = NULL;
+    int rc = detect_table_add(b, &a, id);
+    free(a.expr); /* NULL when the table took it */
+    return rc;
+}
+
 static int detect_rule_add(struct detect_build *b, const struct rule *r)
 {
     struct detect_engine *de = b->de;
@@ -146,17 +177,28 @@ static int detect_rule_add(struct detect_build *b, const struct rule *r)
     if (dr->conds == NULL)
         goto nomem;
     uint32_t idx = de->n_rules++; /* counted now so destroy frees conds */
+    int fast = detect_fast_pick(sp, n);
+    uint32_t arming = UINT32_MAX;
+    for (size_t i = 0; i < n && arming == UINT32_MAX; i++)
+        if (detect_deferrable(sp, i, fast) && detect_arming_add(b, &sp[fast], &arming) != PS_OK)
+            goto nomem;
     for (size_t i = 0; i < n; i++) {
         struct detect_cond *c = &dr->conds[dr->n_conds++];
         c->buffer = sp[i].buffer;
         c->negated = sp[i].negated;
         c->secret = sp[i].secret_group > 0;
         c->match = sp[i].match;
+        bool defer = detect_deferrable(sp, i, fast);
         if (detect_table_add(b, &sp[i], &c->pattern) != PS_OK)
             goto nomem;
+        if (defer) {
+            de->patterns[c->pattern].deferred = true;
+            struct detect_pattern *a = &de->patterns[arming];
+            if (detect_u32_push(&a->arms, &a->n_arms, c->pattern) != PS_OK)
+                goto nomem;
+        }
     }
     dr->src_is_server = rule_src_is_server(r);
-    int fast = detect_fast_pick(sp, n);
     unsigned proto = (unsigned)r->proto < DETECT_N_PROTO ? (unsigned)r->proto : 0;
     de->has_proto[proto] = true;
     if (r->token_reuse || r->scanner)
@@ -198,7 +240,7 @@ static int detect_find_refused(struct detect_build *b, unsigned buf, uint32_t *b
     char whole[sizeof(b->msg)];
     memcpy(whole, b->msg, sizeof(whole));
     for (uint32_t i = 0; i < b->de->n_patterns; i++) {
-        if (b->de->patterns[i].buffer != buf)
+        if (b->de->patterns[i].buffer != buf || b->de->patterns[i].deferred)
             continue;
         if (!detect_hs_compiles(b, b->expr[i], b->flags[i], b->ext[i].flags ? &b->ext[i] : NULL,
                                 detect_mode(buf))) {
@@ -226,7 +268,7 @@ static int detect_build_databases(struct detect_build *b, uint32_t *bad)
     for (unsigned buf = 0; buf < RB_MAX && rc == PS_OK; buf++) {
         unsigned n = 0;
         for (uint32_t i = 0; i < de->n_patterns; i++) {
-            if (de->patterns[i].buffer != buf)
+            if (de->patterns[i].buffer != buf || de->patterns[i].deferred)
                 continue;
             exprs[n] = b->expr[i];
             flags[n] = b->flags[i];
@@ -432,6 +474,7 @@ void detect_engine_destroy(struct detect_engine *de)
     for (uint32_t i = 0; i < de->n_patterns; i++) {
         pcre2_code_free(de->patterns[i].re);
         free(de->patterns[i].triggers);
+        free(de->patterns[i].arms);
     }
     for (uint32_t i = 0; i < de->n_rules; i++)
         free(de->rules[i].conds);

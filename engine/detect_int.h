@@ -9,6 +9,14 @@
  * of its buffer and its bit in a state. Patterns that need no PCRE2
  * confirmation are shared by every rule that compiles to the same
  * expression; confirmed ones belong to one rule (its post-filters apply).
+ *
+ * Deferred patterns are body pcres kept out of Hyperscan: a regex in a
+ * stream database makes Hyperscan track it over every byte of every body,
+ * which cost more than all the literals together. Such a pcre is confirmed
+ * by PCRE2 anyway, so its rule's literal fast pattern stands in for it: an
+ * arming pattern (the same literal, reported at every occurrence) arms the
+ * pcre, which PCRE2 then tries on the window and on each chunk until
+ * DETECT_CONFIRM_WINDOW bytes after the occurrence (detect.c).
  */
 #ifndef PS_DETECT_INT_H
 #define PS_DETECT_INT_H
@@ -36,6 +44,9 @@ struct detect_pattern {
     const struct rule *rule; /* confirmed patterns: whose min_len/min_entropy apply */
     uint32_t *triggers;      /* rules whose fast pattern this is */
     uint32_t n_triggers;
+    bool deferred;   /* a body pcre left out of the database, armed instead */
+    uint32_t *arms;  /* arming pattern: the deferred patterns it arms */
+    uint32_t n_arms;
 };
 
 struct detect_cond {
@@ -162,6 +173,8 @@ struct detect_state {
     uint64_t *cand;    /* per rule: its fast pattern hit */
     uint64_t *fired;   /* per rule: alerted */
     uint64_t *pending; /* per confirmed pattern: waits for more stream bytes */
+    uint64_t *arm_until; /* per confirmed pattern, while pending: deferred, armed
+                          * until this offset of its stream */
     struct detect_list hit_list, cand_list, fired_list, pending_list;
     struct detect_secret *secrets; /* per confirmed pattern, valid when its bit is set */
     uint8_t *arena;

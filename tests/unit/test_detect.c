@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "detect_int.h" /* which patterns were deferred */
 
 static const uint8_t CLIENT[16] = {10, 0, 0, 1};
 static const uint8_t SERVER[16] = {192, 0, 2, 10};
@@ -831,5 +832,120 @@ Test(detect, stream_window_keeps_the_last_bytes_across_slides)
         free(body);
         free(want);
     }
+    fx_free(&f);
+}
+
+/* ---- deferred body pcres (armed by their rule's literal) ---- */
+
+#define ARMED_RULE                                                                               \
+    "alert http any any -> any any (msg:\"d\"; file.data; content:\"cal.example\"; fast_pattern; " \
+    "pcre:\"/https?:\\/\\/cal\\.example\\/s\\/(?P<secret>[A-Za-z0-9]{20,})/\"; sid:1;)\n"
+
+static const char *ARMED_RULES =
+    ARMED_RULE
+    "alert http any any -> any any (msg:\"n\"; file.data; content:\"cal.example\"; "
+    "pcre:!\"/forbidden(?P<secret>[0-9]{4})/\"; sid:2;)\n"
+    "alert http any any -> any any (msg:\"a\"; file.data; content:\"cal.example\"; "
+    "pcre:\"/BEGIN (?P<secret>[0-9]{6})/A\"; sid:3;)\n"
+    "alert http any any -> any any (msg:\"u\"; http.uri; content:\"cal.example\"; "
+    "pcre:\"/s=(?P<secret>[0-9]{6})/\"; sid:4;)\n";
+
+Test(detect, only_positive_unanchored_body_pcres_are_deferred)
+{
+    struct fx f;
+    fx_load(&f, ARMED_RULES);
+    unsigned deferred = 0, arming = 0;
+    for (uint32_t i = 0; i < f.de->n_patterns; i++) {
+        const struct detect_pattern *p = &f.de->patterns[i];
+        deferred += p->deferred;
+        arming += p->n_arms > 0;
+        if (p->deferred)
+            cr_assert_eq(p->rule->sid, 1, "only sid 1's pcre");
+    }
+    cr_assert_eq(deferred, 1);
+    cr_assert_eq(arming, 1);
+    fx_free(&f);
+}
+
+Test(detect, deferred_pcre_is_armed_by_every_occurrence_of_its_literal)
+{
+    struct fx f;
+    fx_load(&f, ARMED_RULE);
+    /* The literal first appears far from the link, which comes after more
+     * than two windows: the second occurrence must arm the pcre again. */
+    const char *secret = "Zx9Qw3Er7Ty1Ui5Op2Lk8Mn4";
+    size_t lead = 3 * DETECT_CONFIRM_WINDOW;
+    char *body = malloc(lead + 200);
+    cr_assert_not_null(body);
+    memset(body, '.', lead);
+    memcpy(body + 10, "help at cal.example.", 20);
+    int n = snprintf(body + lead, 200, "https://cal.example/s/%s end", secret);
+    size_t len = lead + (size_t)n;
+    const size_t sizes[] = {1, 7, 1400, 4096, len};
+    for (size_t k = 0; k < PS_ARRAY_LEN(sizes); k++) {
+        size_t cuts[16384], nc = 0;
+        for (size_t at = sizes[k]; at < len && nc < PS_ARRAY_LEN(cuts); at += sizes[k])
+            cuts[nc++] = at;
+        if (sizes[k] == 1)
+            continue; /* more cuts than the array: covered by the split test below */
+        cr_assert_eq(stream_cut(&f, RB_HTTP_RESPONSE_BODY, body, len, cuts, nc), 1, "chunks %zu",
+                     sizes[k]);
+        cr_assert(secret_is(fx_alert(&f, 1), secret), "chunks %zu", sizes[k]);
+    }
+    /* the literal alone, nowhere near a link: no alert */
+    body[lead] = '\0';
+    cr_assert_eq(stream_cut(&f, RB_HTTP_RESPONSE_BODY, body, lead, NULL, 0), 0);
+    free(body);
+    fx_free(&f);
+}
+
+Test(detect, deferred_pcre_completes_in_later_chunks)
+{
+    struct fx f;
+    fx_load(&f, ARMED_RULE);
+    const char *body = "xx https://cal.example/s/Zx9Qw3Er7Ty1Ui5Op2Lk8Mn4 yy";
+    size_t len = strlen(body);
+    for (size_t c1 = 0; c1 <= len; c1++) {
+        for (size_t c2 = c1; c2 <= len; c2 += 5) {
+            size_t cuts[2] = {c1, c2};
+            cr_assert_eq(stream_cut(&f, RB_HTTP_RESPONSE_BODY, body, len, cuts, 2), 1,
+                         "cuts %zu %zu", c1, c2);
+            cr_assert(secret_is(fx_alert(&f, 1), "Zx9Qw3Er7Ty1Ui5Op2Lk8Mn4"), "cuts %zu %zu", c1,
+                      c2);
+        }
+    }
+    size_t cuts[128];
+    for (size_t i = 0; i < len - 1; i++)
+        cuts[i] = i + 1;
+    cr_assert_eq(stream_cut(&f, RB_HTTP_RESPONSE_BODY, body, len, cuts, len - 1), 1, "1-byte chunks");
+    cr_assert(secret_is(fx_alert(&f, 1), "Zx9Qw3Er7Ty1Ui5Op2Lk8Mn4"), "1-byte chunks");
+    /* a link running to the end of the body is confirmed when the body ends */
+    cr_assert_eq(stream_cut(&f, RB_HTTP_RESPONSE_BODY, body, len - 3, (size_t[]){20}, 1), 1);
+    cr_assert(secret_is(fx_alert(&f, 1), "Zx9Qw3Er7Ty1Ui5Op2Lk8Mn4"), "at the end");
+    fx_free(&f);
+}
+
+/* The bound of arming, as documented: PCRE2 reads from a window before the
+ * chunk that holds an occurrence of the literal to a window after the
+ * occurrence. A pcre match further away from every occurrence is not seen. */
+Test(detect, deferred_pcre_looks_a_window_around_the_literal)
+{
+    struct fx f;
+    fx_load(&f, "alert http any any -> any any (msg:\"k\"; file.data; content:\"KEYWORD\"; "
+                "pcre:\"/token=(?P<secret>[A-Za-z0-9]{16})/\"; sid:1;)\n");
+    size_t gap = 2 * DETECT_CONFIRM_WINDOW, len = gap + 64;
+    char *body = malloc(len);
+    cr_assert_not_null(body);
+    memset(body, '.', len);
+    memcpy(body, "token=Zx9Qw3Er7Ty1Ui5O;", 23);
+    memcpy(body + gap, "KEYWORD", 7);
+    size_t cuts[] = {1400, 2800, gap - 100}; /* the keyword's chunk starts 2 windows in */
+    cr_assert_eq(stream_cut(&f, RB_HTTP_RESPONSE_BODY, body, len, cuts, 3), 0);
+    /* within a window before the literal: found */
+    memset(body, '.', 23);
+    memcpy(body + gap - 100, "token=Zx9Qw3Er7Ty1Ui5O;", 23);
+    cr_assert_eq(stream_cut(&f, RB_HTTP_RESPONSE_BODY, body, len, (size_t[]){gap - 90}, 1), 1);
+    cr_assert(secret_is(fx_alert(&f, 1), "Zx9Qw3Er7Ty1Ui5O"));
+    free(body);
     fx_free(&f);
 }

@@ -24,7 +24,10 @@
  * and applies the post-filters (built-in placeholder test, min_len,
  * min_entropy); a hit whose every match fails them does not count. Body
  * streams keep a window of their last DETECT_CONFIRM_WINDOW bytes so a
- * match that straddles two chunks is still confirmed.
+ * match that straddles two chunks is still confirmed. A body pcre PCRE2
+ * confirms, in a rule whose fast pattern is a literal of the same body, is
+ * the exception: it stays out of Hyperscan and is armed by each occurrence
+ * of that literal (detect_int.h).
  *
  * A rule holds when every condition holds: a positive one matched, a
  * negated one did not, and each buffer it names was present (non-empty).

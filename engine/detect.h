@@ -57,6 +57,8 @@ struct detect_build_stats {
     unsigned prefiltered;  /* pcre compiled in prefilter mode, PCRE2 confirming */
     unsigned cache_hits;   /* databases read from the cache */
     unsigned cache_stored; /* databases compiled and written to the cache */
+    unsigned pcre_checks;  /* pcres Hyperscan analysed alone: none when every
+                            * database came from the cache */
 };
 
 /* Where compiled databases are kept between runs (detect_cache.c). */

@@ -292,6 +292,11 @@ static int detect_build_databases(struct detect_build *b, uint32_t *bad)
             detect_cache_key_free(&key);
             continue;
         }
+        if (b->optimistic) { /* unchecked expressions must not be compiled */
+            detect_cache_key_free(&key);
+            rc = PS_AGAIN;
+            break;
+        }
         hs_compile_error_t *err = NULL;
         if (hs_compile_ext_multi(exprs, flags, ids, exts, n, detect_mode(buf), NULL, &de->db[buf],
                                  &err) == HS_SUCCESS) {
@@ -410,6 +415,7 @@ struct detect_engine *detect_engine_build_cached(const struct rule_set *rs, FILE
         b.cache_dir = cache->dir;
         b.cache_ok = true;
         b.cache_quiet = cache->quiet;
+        b.optimistic = true;
     }
     b.excluded = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(*b.excluded));
     if (b.excluded == NULL)
@@ -422,6 +428,10 @@ struct detect_engine *detect_engine_build_cached(const struct rule_set *rs, FILE
         int rc = detect_build_once(&b, &bad);
         if (rc == PS_OK)
             break;
+        if (rc == PS_AGAIN) { /* a database is not cached: check and compile */
+            b.optimistic = false;
+            b.cache_hits = 0;
+        }
         if (rc == PS_DECLINED)
             rc = detect_refused(&b, bad) == PS_OK ? PS_DECLINED : PS_NOMEM;
         detect_build_reset(&b);
@@ -452,7 +462,7 @@ struct detect_engine *detect_engine_build_cached(const struct rule_set *rs, FILE
                 de->patterns[de->rules[i].conds[c].pattern].rule = de->rules[i].rule;
     if (st != NULL)
         *st = (struct detect_build_stats){de->n_rules, b.failed, prefiltered, b.cache_hits,
-                                          b.cache_stored};
+                                          b.cache_stored, b.pcre_checks};
     free(b.excluded);
     free(b.force);
     return de;

@@ -215,6 +215,7 @@ static bool detect_hs_check(struct detect_build *b, const char *expr, unsigned f
 {
     hs_expr_info_t *info = NULL;
     hs_compile_error_t *err = NULL;
+    b->pcre_checks++;
     if (hs_expression_ext_info(expr, flags, NULL, &info, &err) == HS_SUCCESS) {
         *min_width = info->min_width;
         free(info); /* allocated with Hyperscan's default allocator, malloc */
@@ -254,7 +255,10 @@ static int detect_spec_pcre(struct detect_build *b, const struct rule *r, const 
                 (f & RULE_PCRE_DOTALL ? HS_FLAG_DOTALL : 0) |
                 (f & RULE_PCRE_MULTILINE ? HS_FLAG_MULTILINE : 0);
     unsigned min_width = 0;
-    if (detect_force_prefilter(b, m) || !detect_hs_check(b, sp->expr, sp->flags, &min_width)) {
+    if (b->optimistic) {
+        min_width = 1; /* a cached database will vouch for it (detect_int.h) */
+    } else if (detect_force_prefilter(b, m) ||
+               !detect_hs_check(b, sp->expr, sp->flags, &min_width)) {
         if (!detect_hs_check(b, sp->expr, sp->flags | HS_FLAG_PREFILTER, &min_width)) {
             detect_report(b, r, m, "pcre", "%s", b->msg);
             return PS_ERR;

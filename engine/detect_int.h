@@ -115,6 +115,12 @@ struct detect_build {
     /* compiled-database cache (detect_cache.c) */
     const char *cache_dir;
     bool cache_ok;      /* a directory is set and nothing has gone wrong with it */
+    /* First attempt with a cache: every pcre is taken as Hyperscan accepts
+     * it exactly, unchecked. Only a cached database of those very
+     * expressions can prove it; at the first miss the build starts over
+     * with the checks. Saves most of a warm start. */
+    bool optimistic;
+    unsigned pcre_checks;
     bool cache_checked; /* it exists, is ours and closed to others */
     bool cache_quiet;
     unsigned cache_hits, cache_stored;

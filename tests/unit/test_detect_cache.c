@@ -153,6 +153,40 @@ Test(detect_cache, second_build_reads_what_the_first_wrote)
     unbuild(&warm);
 }
 
+/* A warm start takes every pcre on the word of the cached databases: no
+ * pcre is analysed. One that only a prefilter can take never has a cached
+ * database under the unchecked expressions, so the build falls back to
+ * checking, and still hits the cache with the checked ones. */
+Test(detect_cache, warm_start_skips_the_pcre_checks_and_falls_back_when_it_must)
+{
+    struct built cold, warm;
+    build(&cold, RULES_A, tmp, false);
+    cr_assert_geq(cold.bs.pcre_checks, 1);
+    build(&warm, RULES_A, tmp, false);
+    cr_assert_eq(warm.bs.pcre_checks, 0);
+    cr_assert_eq(warm.bs.cache_hits, 2);
+    cr_assert(fires(&warm, "/", BODY, 2));
+    unbuild(&cold);
+    unbuild(&warm);
+
+    /* a back-reference: Hyperscan takes it only as a prefilter */
+    const char *pre = "alert http any any -> any any (msg:\"uri\"; http.uri; content:\"/share/\"; sid:1;)\n"
+                      "alert http any any -> any any (msg:\"body\"; file.data; "
+                      "pcre:\"/(?P<secret>[A-Za-z0-9]{8})-\\1/\"; sid:2;)\n";
+    build(&cold, pre, tmp, false);
+    cr_assert_eq(cold.bs.prefiltered, 1);
+    build(&warm, pre, tmp, false);
+    cr_assert_eq(warm.bs.prefiltered, 1, "%s", warm.diag);
+    cr_assert_eq(warm.bs.cache_hits, 2);
+    cr_assert_eq(warm.bs.cache_stored, 0);
+    cr_assert_geq(warm.bs.pcre_checks, 1);
+    cr_assert_eq(warm.diag_len, 0, "%s", warm.diag);
+    cr_assert(fires(&warm, "/", "Zq8xW2mP-Zq8xW2mP", 2));
+    cr_assert_not(fires(&warm, "/", "Zq8xW2mP-Zq8xW2mQ", 2));
+    unbuild(&cold);
+    unbuild(&warm);
+}
+
 Test(detect_cache, changed_rule_misses_only_its_buffer)
 {
     struct built a, b;

@@ -19,8 +19,8 @@
 static const struct config_knob knobs[] = {
     {"threads", CONFIG_COUNT, OFF(threads), 1, 256, 0,
      "worker threads (default: the number of cores); 1 runs everything on one thread"},
-    {"batches-per-worker", CONFIG_COUNT, OFF(batches_per_worker), 2, 1024, 8,
-     "packet batches in flight per worker (each holds up to 512 KiB of frames)"},
+    {"batches-per-worker", CONFIG_COUNT, OFF(batches_per_worker), 2, 1024, 32,
+     "packet batches in flight per worker (each holds up to 512 KiB of copied frames)"},
     {"flow-memcap", CONFIG_SIZE, OFF(flow_memcap), 1 * MIB, 64 * GIB, 128 * MIB,
      "memory for flow entries, split evenly across workers; the oldest idle flow is evicted when full"},
     {"flow-hash-size", CONFIG_COUNT, OFF(flow_hash_size), 1024, 1U << 26, 65536,

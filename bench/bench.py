@@ -11,7 +11,7 @@ secret, then reused), runs interleaved and repeated:
                  shipped rules (compiled once beforehand into the bench's
                  rules cache, so runs measure a warm start)
   peers          when installed: tshark with an HTTP display filter (slow:
-                 only on corpora up to --tshark-max, 100 MB by default),
+                 only on corpora up to --tshark-max, 1 GB by default),
                  tcpflow (stream reassembly to the console), ngrep (a regex
                  over packets), tcpdump (read and write to /dev/null)
 
@@ -295,19 +295,21 @@ def targets(results):
     rss = max(x["rss"] for k, x in r.items() if k.startswith("ps-"))
     out.append(("peak RSS <= 256 MiB (1 GB, any plainsight configuration)", f"{rss:.0f} MiB",
                 rss <= 256))
-    for res in results.values():
-        if "tshark" in res["rows"]:
-            ts = res["rows"]["tshark"]
-            mine = res["rows"]["ps-rules-t2"]
-            out.append((f"rules, 2 threads >= 50x tshark's rate (same corpus, "
-                        f"{res['bytes'] / 1e6:.0f} MB)", f"{mine['gbps'] / ts['gbps']:.0f}x",
-                        mine["gbps"] >= 50 * ts["gbps"]))
-            out.append(("rules, 2 threads on 1 GB >= 50x tshark's rate on the small corpus",
-                        f"{t2['gbps'] / ts['gbps']:.0f}x", t2["gbps"] >= 50 * ts["gbps"]))
+    # tshark's rate hardly depends on the corpus; plainsight's start-up
+    # (about 0.03 s) weighs on the small one. Every corpus tshark ran on
+    # gets its row; the 1 GB one is the target's.
+    for size, res in results.items():
+        if "tshark" not in res["rows"]:
+            continue
+        ts = res["rows"]["tshark"]
+        mine = res["rows"]["ps-rules-t2"]
+        out.append((f"rules, 2 threads >= 50x tshark's rate (same corpus, {size}, "
+                    f"{res['bytes'] / 1e6:.0f} MB)", f"{mine['gbps'] / ts['gbps']:.0f}x",
+                    mine["gbps"] >= 50 * ts["gbps"]))
+        if size == "1G":
             t1c = r["ps-rules-t1"]["cpu_gbps"]
             out.append(("(CPU time) rules, 1 thread, GB per CPU s on 1 GB >= 50x tshark's",
                         f"{t1c / ts['cpu_gbps']:.0f}x", t1c >= 50 * ts["cpu_gbps"]))
-            break
     if "10G" in results:
         a = 1e9 / t2["gbps"] / 1e9
         b = 1 / results["10G"]["rows"]["ps-rules-t2"]["gbps"]
@@ -438,13 +440,15 @@ def main():
     ap.add_argument("--corpus", default=os.path.join(BENCH, "corpus"))
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "plainsight"))
     ap.add_argument("--extra", default="", help="extra plainsight arguments")
-    ap.add_argument("--tshark-max", default="128M", help="largest corpus tshark runs on")
+    ap.add_argument("--tshark-max", default="1G",
+                    help="largest corpus tshark runs on (default 1G: about 40 s a run)")
     ap.add_argument("--peers-max", default="1G", help="largest corpus other peers run on")
     ap.add_argument("--profile", action="store_true", help="perf profile of rules, -t2, 1 GB")
     ap.add_argument("--note", default="", help="a line for RESULTS.md (e.g. machine shared)")
     ap.add_argument("--results", default=os.path.join(BENCH, "RESULTS.md"))
     ap.add_argument("--no-write", action="store_true", help="print only")
     args = ap.parse_args()
+    args.corpus = os.path.abspath(args.corpus)  # runs start in bench/out
 
     for b in (args.bin, os.path.join(ROOT, "build", "bench", "floor")):
         if not os.access(b, os.X_OK):

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config
   libpcap-dev libhyperscan-dev libhtp-dev libical-dev libjansson-dev libpcre2-dev
-  zlib1g-dev libhiredis-dev libcriterion-dev
+  zlib1g-dev libhiredis-dev libjemalloc-dev libcriterion-dev
   python3 python3-jsonschema tshark tcpdump tcpreplay iproute2 time redis-server
   clang libclang-rt-14-dev  # libFuzzer (scripts/fuzz.sh); the runtime is only a Recommends of clang
 )

@@ -80,20 +80,26 @@ static bool pcap_map_header(struct pcap_map *m)
 
 struct pcap_map *pcap_map_open(const char *path, int snapshot, int *rc, char *err, size_t errlen)
 {
+    /* Only regular files: opening a FIFO again could wait for a writer
+     * that is gone. */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        *rc = PS_DECLINED;
+        return NULL;
+    }
     struct pcap_map *m = calloc(1, sizeof(*m));
     if (m == NULL) {
         *rc = PS_NOMEM;
         snprintf(err, errlen, "%s: out of memory", path);
         return NULL;
     }
-    m->fd = open(path, O_RDONLY | O_CLOEXEC);
+    m->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (m->fd < 0) {
         *rc = PS_ERR;
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         free(m);
         return NULL;
     }
-    struct stat sb;
     long page = sysconf(_SC_PAGESIZE);
     m->page = page > 0 ? (uint64_t)page : 4096;
     m->snapshot = snapshot > 0 ? (uint32_t)snapshot : PCAP_MAX_CAPLEN;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -231,6 +232,15 @@ Test(pcap_map, leaves_other_formats_to_libpcap)
     file_header(&o, 0xa1b2c3d4, 3, 65535);
     fclose(o.f);
     cr_assert_null(pcap_map_open(path, 65535, &rc, err, sizeof(err)));
+    cr_assert_eq(rc, PS_DECLINED);
+
+    /* a FIFO nobody writes to: declined at once, never opened (an open
+     * would wait for a writer) */
+    unlink(path);
+    cr_assert_eq(mkfifo(path, 0600), 0);
+    alarm(5); /* a hang fails the test instead of the suite */
+    cr_assert_null(pcap_map_open(path, 65535, &rc, err, sizeof(err)));
+    alarm(0);
     cr_assert_eq(rc, PS_DECLINED);
 
     rc = 0;

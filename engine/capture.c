@@ -4,8 +4,9 @@
  *
  * Inputs are expanded and checked up front: each file is opened once to
  * learn that it is a capture of a link type we decode, then closed, and
- * reopened when its turn comes. Standard input cannot be read twice, so it
- * stays open from the check on. A live interface is the one "file" of its
+ * reopened when its turn comes. Standard input, a FIFO or a process
+ * substitution (/dev/fd/N) cannot be read twice, so those stay open from
+ * the check on. A live interface is the one "file" of its
  * capture and stays open throughout.
  *
  * A classic pcap file is then read through pcap_map (memory-mapped, no
@@ -40,7 +41,8 @@ struct capture {
     unsigned cur_idx;     /* index of cur, or of the next file to open */
     uint64_t cur_cnt;     /* packets read from cur */
     int cur_linktype;
-    pcap_t *stdin_handle; /* "-", opened during the check */
+    pcap_t **kept;        /* per input: one that cannot be read twice (not a
+                           * regular file), open since the check */
     bool live;            /* names[0] is an interface, cur its handle */
     int live_fd;          /* to poll cur with, which is non-blocking */
     unsigned timeout_ms;
@@ -221,9 +223,9 @@ static pcap_t *capture_open_one(struct capture *c, unsigned idx, enum capture_er
     const char *name = c->names[idx];
     pcap_t *pc;
 
-    if (strcmp(name, "-") == 0 && c->stdin_handle != NULL) {
-        pc = c->stdin_handle;
-        c->stdin_handle = NULL;
+    if (c->kept != NULL && c->kept[idx] != NULL) {
+        pc = c->kept[idx];
+        c->kept[idx] = NULL;
         return pc;
     }
     if (strcmp(name, "-") != 0) {
@@ -233,10 +235,12 @@ static pcap_t *capture_open_one(struct capture *c, unsigned idx, enum capture_er
             *why = CAPTURE_ERR_MISSING;
             return NULL;
         }
-        /* One read(2) per 128 KiB instead of per 4 KiB: less CPU per GB in
-         * bench/ (larger buffers gained nothing: they leave L2). One file
-         * is open at a time, so they all use the same buffer. */
-        if (c->iobuf != NULL)
+        /* One read(2) per 128 KiB instead of per 4 KiB (larger buffers
+         * gained nothing: they leave L2). One regular file is open at a
+         * time, so they all use the same buffer; inputs kept open from the
+         * check (pipes) have their own. */
+        struct stat sb;
+        if (c->iobuf != NULL && stat(name, &sb) == 0 && S_ISREG(sb.st_mode))
             setvbuf(f, c->iobuf, _IOFBF, CAPTURE_IOBUF);
         pc = pcap_fopen_offline(f, pcerr);
         if (pc == NULL)
@@ -314,19 +318,21 @@ struct capture *capture_open(const char *const *paths, int npaths, const char *b
     if (capture_expand(c, paths, npaths, why, err, errlen) != PS_OK)
         goto fail;
 
+    c->kept = calloc(c->nfiles ? c->nfiles : 1, sizeof(*c->kept));
+    if (c->kept == NULL)
+        goto fail;
     bool size_known = true;
     for (unsigned i = 0; i < c->nfiles; i++) {
         pcap_t *pc = capture_open_one(c, i, why, err, errlen);
         if (pc == NULL)
             goto fail;
         struct stat sb;
-        if (strcmp(c->names[i], "-") == 0) {
-            c->stdin_handle = pc;
-            size_known = false;
-        } else {
+        if (strcmp(c->names[i], "-") != 0 && stat(c->names[i], &sb) == 0 && S_ISREG(sb.st_mode)) {
             pcap_close(pc);
-            if (stat(c->names[i], &sb) == 0)
-                c->size_total += (uint64_t)sb.st_size;
+            c->size_total += (uint64_t)sb.st_size;
+        } else {
+            c->kept[i] = pc; /* its header is read: it cannot be opened again */
+            size_known = false;
         }
     }
     if (!size_known)
@@ -351,8 +357,10 @@ void capture_close(struct capture *c)
     free(c->done_maps);
     if (c->have_prog)
         pcap_freecode(&c->prog);
-    if (c->stdin_handle != NULL)
-        pcap_close(c->stdin_handle);
+    for (unsigned i = 0; c->kept != NULL && i < c->nfiles; i++)
+        if (c->kept[i] != NULL)
+            pcap_close(c->kept[i]);
+    free(c->kept);
     for (unsigned i = 0; i < c->nfiles; i++)
         free(c->names[i]);
     free(c->names);

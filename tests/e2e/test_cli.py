@@ -92,6 +92,34 @@ def stdout_and_stdin():
 
 
 @test
+def named_pipe_input_reads_like_the_file():
+    """A FIFO (or a shell's <(zcat x.pcap.gz), a /dev/fd pipe) can be read
+    only once: the check of the inputs must keep it open for the run."""
+    import json
+    import threading
+    pcap, truth = small_capture()
+    fifo = os.path.join(WORK, "input.fifo")
+    if os.path.exists(fifo):
+        os.unlink(fifo)
+    os.mkfifo(fifo)
+
+    def feed():
+        with open(pcap, "rb") as src, open(fifo, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    p = subprocess.run([BIN, "-q", "-r", fifo, "-o", "-"], capture_output=True, timeout=60)
+    writer.join()
+    eq(p.returncode, 0, f"exit code ({p.stderr.decode(errors='replace')})")
+    eq(p.stderr, b"", "nothing on stderr")
+    events = [json.loads(line) for line in p.stdout.decode().splitlines()]
+    eq(len(of_type(events, "flow")), len(truth["flows"]), "flows read from a FIFO")
+    eq(len(of_type(events, "http")), sum(len(f.get("http", [])) for f in truth["flows"]),
+       "transactions read from a FIFO")
+
+
+@test
 def directory_input_reads_captures_in_name_order_and_skips_others():
     a, ta = generate(12, "--sessions", "4")
     b, tb = generate(13, "--sessions", "6")

@@ -50,6 +50,8 @@ static uint32_t pcap_map_u32(const struct pcap_map *m, const uint8_t *p)
     return m->swapped ? __builtin_bswap32(v) : v;
 }
 
+static const uint8_t *pcap_map_at(struct pcap_map *m, uint64_t off, uint64_t need);
+
 /* Read the file header; false when libpcap should read this file. */
 static bool pcap_map_header(struct pcap_map *m)
 {
@@ -112,6 +114,14 @@ struct pcap_map *pcap_map_open(const char *path, int snapshot, int *rc, char *er
         return NULL;
     }
     m->size = (uint64_t)sb.st_size;
+    /* Map the first window now: a file system that cannot map files is
+     * then read through libpcap instead of failing mid-file. */
+    if (pcap_map_at(m, PCAP_FILE_HDR, 0) == NULL) {
+        *rc = PS_ERR;
+        snprintf(err, errlen, "%s: cannot map the file: %s", path, strerror(errno));
+        pcap_map_close(m);
+        return NULL;
+    }
     *rc = PS_OK;
     return m;
 }

@@ -29,6 +29,11 @@
 
 #include "detect_int.h"
 
+/* Bytes an armed pcre waits between two PCRE2 passes (detect_pending_run):
+ * each body byte is then read at most about (window + this) / this times,
+ * and a deferred pcre's match may be up to a window minus this long. */
+#define DETECT_ARM_RETRY 512u
+
 /* PCRE2 backtracking bound per match attempt: hostile bodies must not
  * stall a worker. */
 #define DETECT_MATCH_LIMIT 1000000u
@@ -78,10 +83,13 @@ static struct detect_state *detect_state_new(struct detect_thread *dt)
     st->hits = calloc(words, sizeof(uint64_t));
     st->secrets = calloc(nconf, sizeof(*st->secrets));
     st->arm_until = calloc(nconf, sizeof(*st->arm_until));
-    if (st->hits == NULL || st->secrets == NULL || st->arm_until == NULL) {
+    st->arm_retry = calloc(nconf, sizeof(*st->arm_retry));
+    if (st->hits == NULL || st->secrets == NULL || st->arm_until == NULL ||
+        st->arm_retry == NULL) {
         free(st->hits);
         free(st->secrets);
         free(st->arm_until);
+        free(st->arm_retry);
         free(st);
         return NULL;
     }
@@ -107,6 +115,7 @@ static void detect_state_free(struct detect_state *st)
     free(st->hits);
     free(st->secrets);
     free(st->arm_until);
+    free(st->arm_retry);
     free(st->arena);
     free(st);
 }
@@ -389,8 +398,12 @@ static void detect_arm(struct detect_scan *sc, const struct detect_pattern *a, u
         if (detect_bit_test(st->hits, id))
             continue;
         uint32_t c = sc->dt->de->patterns[id].confirm_idx;
-        if (!detect_bit_test(st->pending, c) || st->arm_until[c] < until)
+        if (!detect_bit_test(st->pending, c)) {
+            st->arm_retry[c] = 0; /* try it on this chunk */
             st->arm_until[c] = until;
+        } else if (st->arm_until[c] < until) {
+            st->arm_until[c] = until;
+        }
         detect_pending_add(sc->dt, st, c);
     }
 }
@@ -434,16 +447,20 @@ static void detect_pending_run(struct detect_scan *sc)
         uint32_t id = de->confirm_pattern[cidx];
         const struct detect_pattern *p = &de->patterns[id];
         bool keep = !detect_bit_test(st->hits, id);
-        if (keep && p->buffer == sc->buf && dt->tried[cidx] != sc->serial) {
+        uint64_t end = st->fed[sc->buf] + sc->len; /* stream offset after this chunk */
+        bool due = sc->final || !p->deferred || end >= st->arm_retry[cidx];
+        if (keep && due && p->buffer == sc->buf && dt->tried[cidx] != sc->serial) {
             dt->tried[cidx] = sc->serial;
             enum detect_verdict v = detect_confirm(sc, p);
             if (v == DETECT_CONFIRMED)
                 detect_hit(dt, st, id);
             /* armed: a match holding the literal may still end in the
-             * bytes to come */
+             * bytes to come. Tried again once DETECT_ARM_RETRY more bytes
+             * came, not at every chunk: a body cut in tiny pieces would
+             * otherwise have PCRE2 read the whole window for each. */
             keep = v == DETECT_PENDING ||
-                   (v == DETECT_FAILED && p->deferred &&
-                    st->arm_until[cidx] > st->fed[sc->buf] + sc->len);
+                   (v == DETECT_FAILED && p->deferred && st->arm_until[cidx] > end);
+            st->arm_retry[cidx] = v == DETECT_PENDING ? 0 : end + DETECT_ARM_RETRY;
         }
         if (keep && sc->final && p->buffer == sc->buf)
             keep = false; /* the stream ended: nothing more can come */

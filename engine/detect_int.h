@@ -181,6 +181,7 @@ struct detect_state {
     uint64_t *pending; /* per confirmed pattern: waits for more stream bytes */
     uint64_t *arm_until; /* per confirmed pattern, while pending: deferred, armed
                           * until this offset of its stream */
+    uint64_t *arm_retry; /* ... and not tried again before this offset */
     struct detect_list hit_list, cand_list, fired_list, pending_list;
     struct detect_secret *secrets; /* per confirmed pattern, valid when its bit is set */
     uint8_t *arena;

@@ -949,3 +949,34 @@ Test(detect, deferred_pcre_looks_a_window_around_the_literal)
     free(body);
     fx_free(&f);
 }
+
+/* A body cut in 1-byte pieces, the literal every 200 bytes: the armed pcre
+ * is tried again every DETECT_ARM_RETRY bytes, not at every piece (each try
+ * reads the whole window), and a link at the end is still found. */
+Test(detect, armed_pcre_in_tiny_chunks_is_retried_every_few_hundred_bytes)
+{
+    struct fx f;
+    fx_load(&f, ARMED_RULE);
+    const char *link = "https://cal.example/s/Zx9Qw3Er7Ty1Ui5Op2Lk8Mn4 ";
+    size_t len = 20000, ll = strlen(link);
+    char *body = malloc(len + ll);
+    cr_assert_not_null(body);
+    memset(body, '.', len);
+    for (size_t at = 0; at + 11 < len; at += 200)
+        memcpy(body + at, "cal.example", 11);
+    memcpy(body + len, link, ll);
+    uint64_t before = detect_thread_stats(f.dt)->confirms;
+    struct detect_state *st = detect_state_get(f.dt);
+    for (size_t at = 0; at < len + ll; at++)
+        detect_stream(f.dt, st, RB_HTTP_RESPONSE_BODY, (const uint8_t *)body + at, 1);
+    struct detect_unit u = http_unit();
+    const struct detect_alert *al;
+    cr_assert_eq(detect_eval(f.dt, st, &u, &al), 1);
+    cr_assert(secret_is(&al[0], "Zx9Qw3Er7Ty1Ui5Op2Lk8Mn4"));
+    uint64_t tries = detect_thread_stats(f.dt)->confirms - before;
+    cr_assert_leq(tries, 2 * (len + ll) / 512 + 4, "%llu PCRE2 passes over %zu one-byte chunks",
+                  (unsigned long long)tries, len + ll);
+    detect_state_put(f.dt, st);
+    free(body);
+    fx_free(&f);
+}

@@ -12,8 +12,14 @@ echo
 echo "Events by type in $out/eve.json:"
 python3 - "$out/eve.json" <<'PY'
 import collections, json, sys
-counts = collections.Counter(json.loads(line)["event_type"] for line in open(sys.argv[1]))
+events = [json.loads(line) for line in open(sys.argv[1])]
+counts = collections.Counter(e["event_type"] for e in events)
 for kind, n in sorted(counts.items()):
     print(f"  {kind:10} {n}")
+alerts = collections.Counter(e["alert"]["signature"] for e in events if e["event_type"] == "alert")
+if alerts:
+    print("\nAlerts by signature (secrets are redacted; --unmask-secrets shows them):")
+    for sig, n in alerts.most_common():
+        print(f"  {n:3}  {sig}")
 PY
 echo "EVE output: $(cd "$out" && pwd)/eve.json"

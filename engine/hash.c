@@ -116,6 +116,60 @@ uint64_t hash_flow_id(uint8_t ip_ver, const struct ps_addr *src, const struct ps
     return id != 0 ? id : 1; /* 0 reads as "no flow" downstream */
 }
 
+/* ---- fingerprint ---- */
+
+/* Eight independent lanes keep the multiplies from waiting on each other:
+ * a single chain made this function the top cost of a whole run, four
+ * still left it at 5 % (perf, on the 1 GB bench corpus). */
+static inline uint64_t hash_mix64(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0x9fb21c651e98df25ULL;
+    return h ^ (h >> 29);
+}
+
+uint64_t hash_bytes64(const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    uint64_t a = 0x6a09e667f3bcc909ULL ^ n, b = 0xbb67ae8584caa73bULL, c = 0x3c6ef372fe94f82bULL,
+             d = 0xa54ff53a5f1d36f1ULL, e = 0x510e527fade682d1ULL, f = 0x9b05688c2b3e6c1fULL,
+             g = 0x1f83d9abfb41bd6bULL, k = 0x5be0cd19137e2179ULL;
+    for (; n >= 64; p += 64, n -= 64) {
+        uint64_t w[8];
+        memcpy(w, p, 64);
+        a = hash_mix64(a, w[0]);
+        b = hash_mix64(b, w[1]);
+        c = hash_mix64(c, w[2]);
+        d = hash_mix64(d, w[3]);
+        e = hash_mix64(e, w[4]);
+        f = hash_mix64(f, w[5]);
+        g = hash_mix64(g, w[6]);
+        k = hash_mix64(k, w[7]);
+    }
+    a = hash_mix64(a, e);
+    b = hash_mix64(b, f);
+    c = hash_mix64(c, g);
+    d = hash_mix64(d, k);
+    for (; n >= 32; p += 32, n -= 32) {
+        uint64_t w[4];
+        memcpy(w, p, 32);
+        a = hash_mix64(a, w[0]);
+        b = hash_mix64(b, w[1]);
+        c = hash_mix64(c, w[2]);
+        d = hash_mix64(d, w[3]);
+    }
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        a = hash_mix64(a, w);
+    }
+    uint64_t w = 0;
+    memcpy(&w, p, n);
+    uint64_t h = hash_mix64(a ^ ((uint64_t)n << 59), w);
+    h = hash_mix64(h, b);
+    h = hash_mix64(h, c);
+    return hash_mix64(h, d);
+}
+
 /* ---- SHA-1 (FIPS 180-1) ---- */
 
 struct sha1_ctx {

@@ -1,6 +1,7 @@
 /*
  * hash.h - flow identity: the symmetric flow hash used by dispatch and the
- * flow table, the 64-bit flow_id, and Community ID v1.
+ * flow table, the 64-bit flow_id, and Community ID v1; and the byte
+ * hashes other modules use (a fast fingerprint, SHA-1, SHA-256).
  */
 #ifndef PS_HASH_H
 #define PS_HASH_H
@@ -25,6 +26,12 @@ uint64_t hash_flow_id(uint8_t ip_ver, const struct ps_addr *src, const struct ps
 void hash_community_id(uint16_t seed, uint8_t ip_ver, const struct ps_addr *src,
                        const struct ps_addr *dst, uint16_t sport, uint16_t dport, uint8_t proto,
                        char out[HASH_COMMUNITY_ID_LEN]);
+
+/* A fast 64-bit fingerprint of n bytes: it tells changed data from the
+ * same data (a retransmission, a damaged file), guarding against
+ * accidents, not adversaries. Any change confined to one 8-byte word
+ * (counted from the start) changes the value. */
+uint64_t hash_bytes64(const void *data, size_t n);
 
 /* SHA-1 of len bytes into digest[20]. */
 void hash_sha1(const uint8_t *data, size_t len, uint8_t digest[20]);

@@ -26,6 +26,7 @@
  * 64-bit hash); older or partly covered chunks pass unchecked, and so
  * would a deliberate hash collision.
  */
+#include "hash.h"
 #include "stream_int.h"
 
 #include <stdlib.h>
@@ -117,58 +118,6 @@ void stream_session_destroy(struct stream_ctx *sc, struct tcp_session *ss)
     free(ss);
 }
 
-/* A fast 64-bit fingerprint; it guards against accidents, not adversaries.
- * Eight independent lanes keep the multiplies from waiting on each other:
- * a single chain made this function the top cost of a whole run, four
- * still left it at 5 % (perf, on the 1 GB bench corpus). */
-static inline uint64_t stream_mix(uint64_t h, uint64_t w)
-{
-    h = (h ^ w) * 0x9fb21c651e98df25ULL;
-    return h ^ (h >> 29);
-}
-
-static uint64_t stream_hash_bytes(const uint8_t *p, size_t n)
-{
-    uint64_t a = 0x6a09e667f3bcc909ULL ^ n, b = 0xbb67ae8584caa73bULL, c = 0x3c6ef372fe94f82bULL,
-             d = 0xa54ff53a5f1d36f1ULL, e = 0x510e527fade682d1ULL, f = 0x9b05688c2b3e6c1fULL,
-             g = 0x1f83d9abfb41bd6bULL, k = 0x5be0cd19137e2179ULL;
-    for (; n >= 64; p += 64, n -= 64) {
-        uint64_t w[8];
-        memcpy(w, p, 64);
-        a = stream_mix(a, w[0]);
-        b = stream_mix(b, w[1]);
-        c = stream_mix(c, w[2]);
-        d = stream_mix(d, w[3]);
-        e = stream_mix(e, w[4]);
-        f = stream_mix(f, w[5]);
-        g = stream_mix(g, w[6]);
-        k = stream_mix(k, w[7]);
-    }
-    a = stream_mix(a, e);
-    b = stream_mix(b, f);
-    c = stream_mix(c, g);
-    d = stream_mix(d, k);
-    for (; n >= 32; p += 32, n -= 32) {
-        uint64_t w[4];
-        memcpy(w, p, 32);
-        a = stream_mix(a, w[0]);
-        b = stream_mix(b, w[1]);
-        c = stream_mix(c, w[2]);
-        d = stream_mix(d, w[3]);
-    }
-    for (; n >= 8; p += 8, n -= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        a = stream_mix(a, w);
-    }
-    uint64_t w = 0;
-    memcpy(&w, p, n);
-    uint64_t h = stream_mix(a ^ ((uint64_t)n << 59), w);
-    h = stream_mix(h, b);
-    h = stream_mix(h, c);
-    return stream_mix(h, d);
-}
-
 /* True when a remembered delivered range inside [off, off+len) differs. */
 static bool stream_fp_differs(const struct stream_dir *d, uint64_t off, const uint8_t *data,
                               uint64_t len)
@@ -177,7 +126,7 @@ static bool stream_fp_differs(const struct stream_dir *d, uint64_t off, const ui
         const struct stream_fp *f = &d->fp[i];
         if (f->len == 0 || f->off < off || f->off + f->len > off + len)
             continue;
-        if (stream_hash_bytes(data + (f->off - off), f->len) != f->hash)
+        if (hash_bytes64(data + (f->off - off), f->len) != f->hash)
             return true;
     }
     return false;
@@ -190,7 +139,7 @@ void stream_emit_data(struct stream_out *out, struct tcp_session *ss, unsigned d
     struct stream_fp *f = &d->fp[d->fp_pos++ % STREAM_FP_RING];
     f->off = d->next;
     f->len = len;
-    f->hash = stream_hash_bytes(data, len);
+    f->hash = hash_bytes64(data, len);
     d->next += len;
     if (out->ops != NULL && out->ops->data != NULL)
         out->ops->data(out->ops->ctx, (enum ps_dir)dir, data, len, out->ts);

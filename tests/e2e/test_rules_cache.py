@@ -9,7 +9,7 @@ import subprocess
 import check_alerts as planted
 from harness import BIN, WORK, generate, run_ps, test
 
-MAGIC = b"PSHSDB\0\1"
+MAGIC = b"PSHSDB\0\2"
 
 
 def _run(cache, name, *extra):

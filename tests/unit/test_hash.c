@@ -321,3 +321,43 @@ Test(hash_sha256, pads_correctly_at_block_boundaries)
     check_sha256(x, 56, "04c26261370ee7541549d16dee320c723e3fd14671e66a099afe0a377c16888e");
     check_sha256(x, 64, "7ce100971f64e7001e8fe5a51973ecdfe1ced42befe7ee8d5fd6219506b5393c");
 }
+
+Test(hash_bytes64, changes_with_any_single_byte_and_with_the_length)
+{
+    /* 200 bytes cover every loop of the function: the 64-byte lanes, the
+     * 32-byte and 8-byte steps and a partial tail word. */
+    uint8_t buf[200];
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)(i * 37 + 11);
+    for (size_t n = 0; n <= sizeof(buf); n++) {
+        uint64_t h = hash_bytes64(buf, n);
+        cr_assert_eq(h, hash_bytes64(buf, n), "not deterministic at length %zu", n);
+        for (size_t i = 0; i < n; i++) {
+            for (unsigned bit = 0; bit < 8; bit++) {
+                buf[i] ^= (uint8_t)(1u << bit);
+                uint64_t flipped = hash_bytes64(buf, n);
+                buf[i] ^= (uint8_t)(1u << bit);
+                cr_assert_neq(flipped, h, "flipping bit %u of byte %zu of %zu went unseen", bit,
+                              i, n);
+            }
+        }
+    }
+    /* Zero bytes of different lengths must not collide (the tail word is
+     * zero-padded, so the length has to count). */
+    static const uint8_t zero[200];
+    for (size_t n = 0; n < sizeof(zero); n++)
+        cr_assert_neq(hash_bytes64(zero, n), hash_bytes64(zero, n + 1), "length %zu", n);
+}
+
+Test(hash_bytes64, reads_unaligned_data)
+{
+    uint8_t buf[300];
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)(i ^ 0x5a);
+    uint8_t copy[300 + 8];
+    for (size_t off = 1; off < 8; off++) {
+        memcpy(copy + off, buf, sizeof(buf));
+        cr_assert_eq(hash_bytes64(copy + off, sizeof(buf)), hash_bytes64(buf, sizeof(buf)),
+                     "offset %zu", off);
+    }
+}

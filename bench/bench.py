@@ -71,11 +71,12 @@ def ensure_corpus(size, directory, seed):
     return pcap, truth_path, packets
 
 
-def run_once(cmd, cwd=None):
+def run_once(cmd, cwd):
     """Wall seconds and peak RSS (MiB) of one run; output discarded. The RSS
     comes from GNU time, which forks a small process: the rusage of a child
-    forked from Python would count Python's own pages."""
-    rss_file = os.path.join(BENCH, "out", "rss.txt")
+    forked from Python would count Python's own pages. Runs in cwd, the
+    scratch directory."""
+    rss_file = os.path.join(cwd, "rss.txt")
     timed = ["/usr/bin/time", "-f", "%M %U %S", "-o", rss_file] + cmd if HAVE_TIME else cmd
     t0 = time.perf_counter()
     p = subprocess.run(timed, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
@@ -179,7 +180,7 @@ def measure(args, label, pcap, packets, cfg, reps):
     for rep in range(reps):
         for key, name, cmd in cfg:
             print(f"bench: {label} rep {rep + 1}/{reps}: {name}", file=sys.stderr, flush=True)
-            wall, peak, cpu = run_once(cmd, cwd=args.tmp)
+            wall, peak, cpu = run_once(cmd, args.tmp)
             times[key].append(wall)
             cpus[key].append(cpu)
             rss[key] = max(rss[key], peak)
@@ -208,7 +209,8 @@ def startup(args, cache):
     """Median seconds of --test-rules: compiling (no cache) and warm (cache)."""
     out = {}
     for key, extra in (("cold", ["--rules-cache", "none"]), ("warm", ["--rules-cache", cache])):
-        walls = [run_once([args.bin, "-q", "--test-rules"] + extra)[0] for _ in range(3)]
+        walls = [run_once([args.bin, "-q", "--test-rules"] + extra, args.tmp)[0]
+                 for _ in range(3)]
         out[key] = statistics.median(walls)
     return out
 
@@ -445,10 +447,16 @@ def main():
     ap.add_argument("--peers-max", default="1G", help="largest corpus other peers run on")
     ap.add_argument("--profile", action="store_true", help="perf profile of rules, -t2, 1 GB")
     ap.add_argument("--note", default="", help="a line for RESULTS.md (e.g. machine shared)")
-    ap.add_argument("--results", default=os.path.join(BENCH, "RESULTS.md"))
+    ap.add_argument("--results", default=os.path.join(BENCH, "RESULTS.md"),
+                    help="where to write the results; the plot goes beside it "
+                         "(default bench/RESULTS.md)")
+    ap.add_argument("--work", default=os.path.join(BENCH, "out"),
+                    help="scratch directory: rules cache, EVE output, perf data "
+                         "(default bench/out)")
     ap.add_argument("--no-write", action="store_true", help="print only")
     args = ap.parse_args()
-    args.corpus = os.path.abspath(args.corpus)  # runs start in bench/out
+    # Runs start in the scratch directory.
+    args.corpus, args.bin = os.path.abspath(args.corpus), os.path.abspath(args.bin)
 
     for b in (args.bin, os.path.join(ROOT, "build", "bench", "floor")):
         if not os.access(b, os.X_OK):
@@ -459,7 +467,7 @@ def main():
         print("bench: not installed, so not measured: " + ", ".join(missing) + "; install with: "
               "sudo apt-get install " + " ".join(INSTALL[t] for t in missing), file=sys.stderr)
 
-    args.tmp = os.path.join(BENCH, "out")
+    args.tmp = os.path.abspath(args.work)
     os.makedirs(args.tmp, exist_ok=True)
     cache = os.path.join(args.tmp, "rules-cache")
     eve = os.path.join(args.tmp, "bench.eve.json")
@@ -476,10 +484,9 @@ def main():
         reps = args.big_reps if size_bytes(size) > (1 << 30) else args.reps
         results[size] = measure(args, size, pcap, packets, cfg, reps)
         print_table(size, results[size])
-        if size_bytes(size) >= (1 << 30):
-            checks[size] = check_alerts(args, pcap, truth, cache)
-            print(f"alerts vs truth: {'exact' if checks[size][0] else 'MISMATCH'}: "
-                  f"{' / '.join(checks[size][1])}")
+        checks[size] = check_alerts(args, pcap, truth, cache)
+        print(f"alerts vs truth: {'exact' if checks[size][0] else 'MISMATCH'}: "
+              f"{' / '.join(checks[size][1])}")
     for t, m, ok in targets(results):
         print(f"target: {t}: {m}: {'met' if ok else 'NOT MET'}")
     print(f"start-up: compile {start['cold']:.2f} s, cached {start['warm']:.2f} s")
@@ -489,7 +496,7 @@ def main():
         prof = profile(args, results["1G"]["pcap"], cache)
     if args.no_write:
         return
-    png = os.path.join(BENCH, "throughput.png")
+    png = os.path.join(os.path.dirname(os.path.abspath(args.results)), "throughput.png")
     png_ok = plot(args, results, png)
     cmdline = "bench/bench.py " + " ".join(sys.argv[1:])
     write_results(args, args.results, results, start, checks, prof, png_ok, cmdline.strip(),

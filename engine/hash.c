@@ -16,6 +16,11 @@
  * a murmur3-style finaliser. The values depend on host byte order (words
  * are loaded as stored), which is fine: they never leave the process
  * except as flow_id, and flow_id only has to be unique and stable per run.
+ *
+ * Besides, for bytes rather than flows: hash_bytes64, the fingerprint of
+ * each delivered TCP chunk and the checksum of each rules cache file (a
+ * file only ever read on the platform that wrote it, so byte order does
+ * not matter there either), and SHA-256 in hash_sha256.c.
  */
 #include "hash.h"
 

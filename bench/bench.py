@@ -27,6 +27,7 @@ usage: bench/bench.py [--size 10G] [--reps 3] [--profile] [--note TEXT]
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import re
@@ -234,10 +235,25 @@ def profile(args, pcap, cache):
     return dlines[:12], lines[:30]
 
 
+def spread(r):
+    """(slowest - fastest) / median of a configuration's wall times, in %:
+    how far the machine moved during the runs; "-" after a single run."""
+    w = r["walls"]
+    return f"{100 * (max(w) - min(w)) / r['wall']:.0f} %" if len(w) > 1 else "-"
+
+
+def num(v, digits):
+    """A figure for the tables; "-" where it could not be measured (CPU
+    time below GNU time's 10 ms resolution, or without GNU time)."""
+    return "-" if math.isnan(v) or math.isinf(v) else f"{v:.{digits}f}"
+
+
 def fmt_row(r, floor):
+    cpu_gbps = r["cpu_gbps"]
+    vs_cpu = cpu_gbps / floor["cpu_gbps"] if floor["cpu_gbps"] > 0 else float("nan")
     return (f"| {r['name']} | {r['wall']:.2f} | {r['gbps']:.3f} | {r['mpps']:.3f} | "
-            f"{r['rss']:.0f} | {r['gbps'] / floor['gbps']:.2f} | {r['cpu']:.2f} | "
-            f"{r['cpu_gbps']:.3f} | {r['cpu_gbps'] / floor['cpu_gbps']:.2f} |")
+            f"{r['rss']:.0f} | {r['gbps'] / floor['gbps']:.2f} | {num(r['cpu'], 2)} | "
+            f"{num(cpu_gbps, 3)} | {num(vs_cpu, 2)} | {spread(r)} |")
 
 
 def plot(args, results, png):
@@ -344,8 +360,11 @@ def write_results(args, path, results, start, checks, prof, png_ok, cmdline, loa
              "interleaved runs); RSS is the largest peak resident set of the runs; "
              "\"vs floor\" is GB/s over the floor's GB/s.")
     L.append("- CPU s is user + system time (median); GB per CPU s shows the work per byte, "
-             "which a busy machine disturbs less than wall time (for one thread it is the "
-             "throughput a quiet core would give).")
+             "which a busy machine disturbs less than wall time, though neighbours that take "
+             "memory bandwidth and cache raise it too (for one thread it is the throughput a "
+             "quiet core would give).")
+    L.append("- spread is (slowest - fastest) / median of a configuration's wall times: how "
+             "far the machine moved during the runs.")
     L.append("- plainsight writes every event type to a file, as by default; its rules come "
              "from a warm rules cache (start-up below).")
     L.append("")
@@ -364,8 +383,8 @@ def write_results(args, path, results, start, checks, prof, png_ok, cmdline, loa
                  "Larger than the memory available: every run read it from disk.")
         L.append("")
         L.append("| configuration | wall s | GB/s | Mpkt/s | peak RSS MiB | vs floor "
-                 "| CPU s | GB per CPU s | vs floor (CPU) |")
-        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+                 "| CPU s | GB per CPU s | vs floor (CPU) | spread |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in res["rows"].values():
             L.append(fmt_row(r, floor))
         peers = [k for k in ("tshark", "tcpflow", "ngrep", "tcpdump") if k in res["rows"]]
@@ -421,10 +440,11 @@ def print_table(size, res):
     print(f"\n{size}: {res['pcap']}: {res['bytes'] / 1e9:.3f} GB, {res['packets']} packets, "
           f"median of {res['reps']} interleaved runs")
     print(f"{'configuration':58} {'wall s':>7} {'GB/s':>7} {'Mpkt/s':>7} {'RSS MiB':>8} "
-          f"{'vs floor':>8} {'CPU s':>6}")
+          f"{'vs floor':>8} {'CPU s':>6} {'spread':>6}")
     for r in res["rows"].values():
         print(f"{r['name'][:58]:58} {r['wall']:7.2f} {r['gbps']:7.3f} {r['mpps']:7.3f} "
-              f"{r['rss']:8.0f} {r['gbps'] / floor['gbps']:8.2f} {r['cpu']:6.2f}")
+              f"{r['rss']:8.0f} {r['gbps'] / floor['gbps']:8.2f} {r['cpu']:6.2f} "
+              f"{spread(r):>6}")
 
 
 def main():

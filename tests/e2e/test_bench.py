@@ -1,4 +1,4 @@
-"""bench/bench.py still runs: a small corpus, one run of each configuration,
+"""bench/bench.py still runs: a small corpus, two runs of each configuration,
 results written outside the source tree. It checks the harness works, not
 any figure (no timing assertions: the machines are shared)."""
 import os
@@ -37,7 +37,7 @@ def bench_smoke_run_writes_results():
     work = os.path.join(WORK, "bench")
     results = os.path.join(work, "RESULTS.md")
     os.makedirs(work, exist_ok=True)
-    p = subprocess.run([sys.executable, BENCH, "--only", "20M", "--reps", "1", "--bin", BIN,
+    p = subprocess.run([sys.executable, BENCH, "--only", "20M", "--reps", "2", "--bin", BIN,
                         "--tshark-max", "0", "--peers-max", "0", "--corpus",
                         os.path.join(work, "corpus"), "--work", os.path.join(work, "out"),
                         "--results", results], capture_output=True, text=True, timeout=900)
@@ -53,6 +53,7 @@ def bench_smoke_run_writes_results():
     for name, cells in rows.items():
         gbps = float(cells[2])
         assert gbps > 0, (name, cells)
+        assert re.fullmatch(r"\d+ %", cells[9]), (name, cells)  # spread of the 2 runs
     assert rows[CONFIGS[0]][5] == "1.00", rows[CONFIGS[0]]  # the floor over itself
     # The alerts of the corpus are checked against its generator's truth.
     m = re.search(r"against the generator's truth.*?: (exact|MISMATCH): planted secrets: (\d+)",

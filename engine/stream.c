@@ -26,8 +26,9 @@
  * 64-bit hash); older or partly covered chunks pass unchecked, and so
  * would a deliberate hash collision.
  */
-#include "hash.h"
 #include "stream_int.h"
+
+#include "hash.h"
 
 #include <stdlib.h>
 #include <string.h>

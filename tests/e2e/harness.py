@@ -26,6 +26,21 @@ WORK = tempfile.mkdtemp(prefix="ps-e2e-")
 CACHE_HOME = os.path.join(WORK, "cache")
 os.environ["XDG_CACHE_HOME"] = CACHE_HOME
 
+
+def _sanitized():
+    """True for an ASan/UBSan build of the binary under test: linked with
+    libasan, built into a *sanitize* directory, or run with ASAN_OPTIONS."""
+    if "sanitize" in BIN.lower() or "ASAN_OPTIONS" in os.environ:
+        return True
+    try:
+        libs = subprocess.run(["ldd", BIN], capture_output=True, text=True).stdout
+    except OSError:
+        return False
+    return "libasan" in libs
+
+
+SANITIZED = _sanitized()
+
 TESTS = []
 
 

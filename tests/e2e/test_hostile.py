@@ -17,10 +17,9 @@ import struct
 import subprocess
 import zlib
 
-from harness import (BIN, WORK, Skip, eq, ether, final_stats, ip_checksum, ipv4_tcp, of_type,
-                     read_eve, tcp_exchange, test, validate_schema, write_pcap)
+from harness import (BIN, SANITIZED, WORK, Skip, eq, ether, final_stats, ip_checksum, ipv4_tcp,
+                     of_type, read_eve, tcp_exchange, test, validate_schema, write_pcap)
 
-SANITIZED = "sanitize" in BIN.lower() or "ASAN_OPTIONS" in os.environ
 SCALE = 4 if SANITIZED else 1
 TIMEOUT = 600 if SANITIZED else 300
 MIB = 1024 * 1024
